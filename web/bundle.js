@@ -1,0 +1,191 @@
+// Pure logic of the browser verifier: read a proof bundle, decode the public values the proof
+// commits to, and check the bundle's human-readable claims against them. No DOM, no engine.
+
+export const BUNDLE_FORMAT = "zkverify.proof-bundle/1";
+
+// The keys zkverify.manifest.ProofBundle accepts (it rejects unknown ones; so does the page).
+const BUNDLE_KEYS = new Set([
+  "format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
+  "prediction", "visibility", "created_at", "proof",
+]);
+const CIRCUIT_KEYS = new Set(["name", "model_sha256", "settings_sha256", "vk_sha256"]);
+const HEX64 = /^[0-9a-f]{64}$/;
+
+// BN254 scalar field modulus: ezkl's field elements live below it; the upper half are negatives.
+const P = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
+
+/** A bundle that is not one: reported as `error: ...`, never as `invalid`. */
+export class BundleError extends Error {}
+
+const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
+
+function checkFloats(name, value) {
+  if (value === null || value === undefined) return;
+  const ok = Array.isArray(value) && value.every(
+    (row) => Array.isArray(row) && row.every((x) => typeof x === "number" && Number.isFinite(x)),
+  );
+  if (!ok) throw new BundleError(`${name}: expected a list of lists of numbers or null`);
+}
+
+/** Parse the text of a bundle file; throw BundleError with a one-line reason if malformed. */
+export function parseBundle(text) {
+  if (!text.trim()) throw new BundleError("empty file, expected a zkverify proof bundle");
+  let b;
+  try {
+    b = JSON.parse(text);
+  } catch (e) {
+    throw new BundleError(`not valid JSON (${e.message})`);
+  }
+  if (!isObj(b)) throw new BundleError("not a proof bundle (expected a JSON object)");
+  if (b.format !== BUNDLE_FORMAT) {
+    throw new BundleError(
+      `not a zkverify proof bundle (format ${JSON.stringify(b.format ?? null)}, expected "${BUNDLE_FORMAT}")`,
+    );
+  }
+  const extra = Object.keys(b).filter((k) => !BUNDLE_KEYS.has(k));
+  if (extra.length) throw new BundleError(`unknown field ${extra[0]}`);
+  for (const k of ["ezkl_version", "circuit", "proof"]) {
+    if (!(k in b)) throw new BundleError(`missing field ${k}`);
+  }
+  const c = b.circuit;
+  if (!isObj(c)) throw new BundleError("circuit: expected an object");
+  const extraC = Object.keys(c).filter((k) => !CIRCUIT_KEYS.has(k));
+  if (extraC.length) throw new BundleError(`unknown field circuit.${extraC[0]}`);
+  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
+    if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
+      throw new BundleError(`circuit.${k}: expected a sha256 in hex`);
+    }
+  }
+  checkFloats("inputs", b.inputs);
+  checkFloats("outputs", b.outputs);
+
+  const p = b.proof;
+  if (!isObj(p)) throw new BundleError("proof: expected ezkl's proof object");
+  if (!Array.isArray(p.proof) || !p.proof.length ||
+      !p.proof.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) {
+    throw new BundleError("proof.proof: expected the proof bytes as a list of integers 0-255");
+  }
+  if (!Array.isArray(p.instances) || !p.instances.every(
+    (col) => Array.isArray(col) && col.every((f) => typeof f === "string" && HEX64.test(f)),
+  )) {
+    throw new BundleError("proof.instances: expected lists of field elements in hex");
+  }
+  return b;
+}
+
+/** A field element as ezkl writes it (32 bytes little-endian, hex) to a float at `scale`. */
+export function feltToFloat(hexLE, scale) {
+  let be = "";
+  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
+  let v = BigInt("0x" + be);
+  if (v > (P - 1n) / 2n) v -= P;
+  return Number(v) / 2 ** scale;
+}
+
+const product = (shape) => shape.reduce((a, x) => a * x, 1);
+const isPublic = (vis) => vis === "Public" || vis === "public";
+
+/**
+ * The public inputs and outputs the proof commits to, decoded with the circuit's scales.
+ * Returns {inputs, outputs} with null for a side that is not public (hashed, private, ...), or
+ * for both when the instance layout is not the plain one this page understands.
+ */
+export function decodePublic(proof, settings) {
+  const ra = settings.run_args ?? {};
+  const shapes = settings.model_instance_shapes ?? [];
+  const inScales = settings.model_input_scales ?? [];
+  const outScales = settings.model_output_scales ?? [];
+  const inPub = isPublic(ra.input_visibility);
+  const outPub = isPublic(ra.output_visibility);
+  const nIn = inPub ? inScales.length : 0;
+  const nOut = outPub ? outScales.length : 0;
+  const flat = proof.instances.flat();
+  const expected = shapes.reduce((a, s) => a + product(s), 0);
+  // Only the plain layout (public values in one column, inputs then outputs) is decoded here;
+  // hashed or polycommitted values add instances whose meaning the settings alone don't give.
+  if (proof.instances.length !== 1 || shapes.length !== nIn + nOut || flat.length !== expected) {
+    return { inputs: null, outputs: null, decoded: false, count: flat.length };
+  }
+  let at = 0;
+  const take = (shape, scale) => {
+    const n = product(shape);
+    const vals = flat.slice(at, at + n).map((f) => feltToFloat(f, scale));
+    at += n;
+    return vals;
+  };
+  const inputs = inPub ? inScales.map((s, i) => take(shapes[i], s)) : null;
+  const outputs = outPub ? outScales.map((s, i) => take(shapes[nIn + i], s)) : null;
+  return { inputs, outputs, decoded: true, count: flat.length };
+}
+
+function argmax(xs) {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
+  return best;
+}
+
+/**
+ * Where the bundle's readable claims (inputs, outputs, prediction) disagree with what the
+ * proof commits to. A bundle whose proof is valid but whose floats were edited would otherwise
+ * pass off a different result under a genuine proof.
+ */
+export function claimProblems(bundle, decoded, settings) {
+  const problems = [];
+  const compare = (name, claimed, proven, scales) => {
+    if (claimed === null || claimed === undefined || proven === null) return;
+    if (claimed.length !== proven.length) {
+      problems.push(`bundle has ${claimed.length} ${name} tensors, the proof ${proven.length}`);
+      return;
+    }
+    claimed.forEach((row, t) => {
+      // A float within half a quantization step names the same field element.
+      const tol = 0.5 / 2 ** scales[t];
+      if (row.length !== proven[t].length) {
+        problems.push(`${name}[${t}] has ${row.length} values in the bundle, ${proven[t].length} in the proof`);
+        return;
+      }
+      const i = row.findIndex((x, j) => !(Math.abs(x - proven[t][j]) <= tol));
+      if (i >= 0) {
+        problems.push(`${name}[${t}][${i}] is ${row[i]} in the bundle but ${proven[t][i]} in the proof`);
+      }
+    });
+  };
+  compare("inputs", bundle.inputs, decoded.inputs, settings.model_input_scales ?? []);
+  compare("outputs", bundle.outputs, decoded.outputs, settings.model_output_scales ?? []);
+  if (typeof bundle.prediction === "number" && decoded.outputs?.length) {
+    const proven = argmax(decoded.outputs[0]);
+    if (proven !== bundle.prediction) {
+      problems.push(`bundle predicts class ${bundle.prediction}, the proven output's argmax is ${proven}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The proof as bytes for @ezkljs/engine 21: it requires `transcript_type`, which ezkl 23 no
+ * longer writes; ezkl 23 proofs use the EVM (keccak) transcript.
+ */
+export function proofForEngine(proof) {
+  const p = { ...proof };
+  if (!("transcript_type" in p)) p.transcript_type = "EVM";
+  return new Uint8ClampedArray(new TextEncoder().encode(JSON.stringify(p)));
+}
+
+/** The hosted circuit (from GET /v1/circuits) whose hashes the bundle names, or an error. */
+export function pickHosted(circuits, ref) {
+  const exact = circuits.find((c) =>
+    c.vk_sha256 === ref.vk_sha256 && c.settings_sha256 === ref.settings_sha256 &&
+    c.model_sha256 === ref.model_sha256);
+  if (exact) return exact;
+  const sameModel = circuits.find((c) => c.model_sha256 === ref.model_sha256);
+  if (sameModel) {
+    throw new BundleError(
+      `this server hosts model ${ref.model_sha256.slice(0, 12)}… as "${sameModel.name}", ` +
+      "but with different settings or vk than the bundle names; pick the circuit files yourself",
+    );
+  }
+  throw new BundleError(
+    `no circuit hosted here matches the bundle (model ${ref.model_sha256.slice(0, 12)}…, ` +
+    `vk ${ref.vk_sha256.slice(0, 12)}…); pick the circuit's vk, settings and SRS files below`,
+  );
+}
