@@ -1,0 +1,277 @@
+"""The `build` stage: ONNX (or a spec) -> settings, calibration, compile, SRS, keys, report."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .errors import EngineError, ModelError, ToleranceError, UsageError
+from .files import link_or_copy, sha256_bytes, sha256_file, write_json_atomic
+from .inputs import coerce_batch, ezkl_input, load_input_file
+from .keys import DevSrsWarning, cache_dir, get_keys, get_srs
+from .manifest import COMPILED, ONNX, PK, SETTINGS, VK, CircuitDir, Manifest
+from .progress import NullProgress
+from .quantize import QuantizationReport, measure
+from .spec import CircuitSpec, load_spec, resolve_source
+
+RANDOM_SAMPLES = 16
+REPORT_SAMPLES = 32
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """How to build a circuit. ``None`` means: take it from the spec, else the default."""
+
+    name: str | None = None
+    input_visibility: str | None = None
+    output_visibility: str | None = None
+    param_visibility: str | None = None
+    calibration_data: Path | None = None
+    calibration_target: str | None = None
+    calibrate: bool = True
+    run_args: dict[str, Any] = field(default_factory=dict)
+    srs_file: Path | None = None
+    fetch_srs: bool = False
+    tolerance: float | None = None
+    min_agreement: float | None = None
+    input_shape: tuple[int, ...] | None = None
+    classifier: bool | None = None
+    report_samples: int = REPORT_SAMPLES
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    circuit: CircuitDir
+    manifest: Manifest
+    quantization: QuantizationReport
+    keys_reused: bool
+    srs_source: str
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    name: str
+    source: dict[str, Any]
+    spec: CircuitSpec | None
+    config: BuildConfig
+
+
+def plan(source: str | Path, config: BuildConfig) -> _Plan:
+    """Merge the spec (if any) under the explicit config."""
+    path = resolve_source(source)
+    if path.suffix == ".toml":
+        spec = load_spec(path)
+        merged = replace(
+            config,
+            name=config.name or spec.name,
+            input_visibility=config.input_visibility or spec.visibility["input"],
+            output_visibility=config.output_visibility or spec.visibility["output"],
+            param_visibility=config.param_visibility or spec.visibility["param"],
+            calibration_data=config.calibration_data or spec.calibration_data,
+            calibration_target=config.calibration_target or spec.calibration_target,
+            tolerance=config.tolerance if config.tolerance is not None else spec.max_abs_error,
+            min_agreement=(config.min_agreement if config.min_agreement is not None
+                           else spec.min_agreement),
+            input_shape=config.input_shape or spec.input_shape,
+            classifier=config.classifier if config.classifier is not None else spec.classifier,
+            run_args={**spec.run_args, **config.run_args},
+        )
+        return _Plan(merged.name or path.stem, {"kind": "spec", "path": str(path)}, spec, merged)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file (expected an .onnx model or a circuit spec)")
+    if path.suffix != ".onnx" and path.suffix:
+        raise UsageError(f"{path}: expected an .onnx model or a .toml circuit spec")
+    return _Plan(config.name or path.stem, {"kind": "onnx", "path": str(path)}, None, config)
+
+
+def materialize_onnx(p: _Plan, dest: Path) -> tuple[int, ...]:
+    """Write the plan's model to ``dest`` (export or copy) and return its input shape."""
+    if p.spec is not None and p.spec.factory:
+        from .export import export_model
+
+        assert p.config.input_shape is not None
+        res = export_model(p.spec.factory, p.config.input_shape, dest.parent, p.spec.weights)
+        if res.onnx_path != dest:
+            os.replace(res.onnx_path, dest)
+        return res.input_shape
+    src = p.spec.onnx if p.spec is not None and p.spec.onnx else Path(p.source["path"])
+    assert src is not None
+    shape = check_onnx(src)
+    shutil.copyfile(src, dest)
+    return p.config.input_shape or shape
+
+
+def check_onnx(path: Path) -> tuple[int, ...]:
+    """Fail early, naming the file, when it is not an ONNX model; return its input shape."""
+    import onnx
+
+    if not path.is_file():
+        raise ModelError(f"{path}: no such file")
+    try:
+        model = onnx.load(str(path))
+        onnx.checker.check_model(model)
+    except Exception as e:
+        raise ModelError(f"{path}: not a valid ONNX model ({str(e).splitlines()[0][:120]})") from None
+    inits = {i.name for i in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in inits]
+    if len(inputs) != 1:
+        raise ModelError(f"{path}: zkverify handles models with one input, this has {len(inputs)}")
+    dims = inputs[0].type.tensor_type.shape.dim
+    return tuple(d.dim_value if d.dim_value > 0 else 1 for d in dims)
+
+
+def load_calibration(p: _Plan, shape: tuple[int, ...], warn: list[str]) -> np.ndarray:
+    data_path = p.config.calibration_data
+    if data_path is None:
+        warn.append(f"no calibration data: calibrating on {RANDOM_SAMPLES} random inputs in "
+                    f"[-1, 1); pass --calibration-data for figures that mean something")
+        rng = np.random.default_rng(0)
+        return rng.uniform(-1, 1, size=(RANDOM_SAMPLES, math.prod(shape)))
+    raw = load_input_file(data_path)
+    if isinstance(raw, dict) and "input_data" in raw:
+        raw = raw["input_data"]
+    return coerce_batch(raw, shape, str(data_path))
+
+
+def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = None,
+          progress: NullProgress | None = None) -> BuildResult:
+    """Build a circuit directory from an ONNX file or a circuit spec.
+
+    Everything is written into a staging directory that replaces ``out_dir`` only when the
+    build succeeded, so a failure never leaves a half-built circuit behind.
+    """
+    progress = progress or NullProgress()
+    p = plan(source, config or BuildConfig())
+    c = p.config
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent))
+    warn: list[str] = []
+    try:
+        cd = CircuitDir(stage)
+        with progress.stage("export model" if p.spec and p.spec.factory else "check model"):
+            shape = materialize_onnx(p, cd.onnx)
+        samples = load_calibration(p, shape, warn)
+        cal_path = stage / "calibration.json"
+        write_json_atomic(cal_path, {"input_data": [samples.reshape(-1).tolist()]}, indent=None)
+        write_json_atomic(cd.input, ezkl_input(samples[0]))
+        with progress.stage("settings + calibration"):
+            settings_reused = make_settings(p, cd, cal_path)
+        if settings_reused:
+            progress.note("calibrated settings reused from cache")
+        settings = cd.settings_json()
+        logrows = int(settings["run_args"]["logrows"])
+        with progress.stage("compile"):
+            engine.compile_circuit(cd.onnx, cd.compiled, cd.settings)
+        with progress.stage(f"SRS (logrows {logrows})"), warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always", DevSrsWarning)
+            srs = get_srs(logrows, c.srs_file, cd.settings, c.fetch_srs)
+            warn.extend(str(x.message) for x in w if issubclass(x.category, DevSrsWarning))
+        link_or_copy(srs.path, cd.srs)
+        with progress.stage("key setup"):
+            keys = get_keys(cd.compiled, cd.settings, srs)
+        progress.note(("proving/verifying keys reused from cache " if keys.reused else
+                       "keys generated and cached ") + keys.cache_key[:12])
+        link_or_copy(keys.pk, cd.pk)
+        link_or_copy(keys.vk, cd.vk)
+        from .export import run_onnx
+
+        out_shape = list(run_onnx(cd.onnx, [samples[0].reshape(shape)])[0].shape)
+        classifier = c.classifier if c.classifier is not None else math.prod(out_shape) > 1
+        with progress.stage("quantization report"):
+            q = measure(cd.onnx, cd.compiled, samples[: c.report_samples], shape, classifier,
+                        c.tolerance, c.min_agreement)
+        if not q.within_tolerance and (c.tolerance is not None or c.min_agreement is not None):
+            raise ToleranceError(f"{p.source['path']}: quantization out of bounds: "
+                                 + "; ".join(q.breaches()))
+        manifest = Manifest(
+            name=p.name, ezkl_version=engine.ezkl_version(), source=_source_info(p),
+            run_args=settings["run_args"], logrows=logrows, num_rows=settings.get("num_rows"),
+            visibility={"input": _vis(c.input_visibility, "public"),
+                        "output": _vis(c.output_visibility, "public"),
+                        "param": _vis(c.param_visibility, "fixed")},
+            input_shapes=[list(shape)], output_shapes=[out_shape],
+            classifier=classifier, artifacts=cd.hash_artifacts((ONNX, SETTINGS, COMPILED, VK)),
+            srs=srs.info(), keys={"cache_key": keys.cache_key, "reused": keys.reused,
+                                  "pk_bytes": cd.pk.stat().st_size},
+            calibration={"target": c.calibration_target or "resources",
+                         "samples": int(len(samples)), "calibrated": c.calibrate,
+                         "settings_reused": settings_reused,
+                         "data": str(c.calibration_data) if c.calibration_data else "random"},
+            quantization=q.to_dict(), timings=dict(progress.timings),
+        )
+        manifest.artifacts[PK] = keys.cache_key  # content key, not a 100 MB re-hash
+        cd.save_manifest(manifest)
+        _swap_into_place(stage, out)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    return BuildResult(CircuitDir(out), manifest, q, keys.reused, srs.source, warn)
+
+
+def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
+    """gen_settings + calibrate, or the cached result for the same model, data and options."""
+    c = p.config
+    run_args = {
+        "input_visibility": _vis(c.input_visibility, "public"),
+        "output_visibility": _vis(c.output_visibility, "public"),
+        "param_visibility": _vis(c.param_visibility, "fixed"),
+        **c.run_args,
+    }
+    target = c.calibration_target or "resources"
+    key = sha256_bytes(json.dumps({
+        "onnx": sha256_file(cd.onnx), "data": sha256_file(cal_path), "run_args": run_args,
+        "target": target, "calibrate": c.calibrate, "ezkl": engine.ezkl_version(),
+    }, sort_keys=True).encode())
+    cached = cache_dir() / "settings" / f"{key}.json"
+    if cached.is_file():
+        shutil.copyfile(cached, cd.settings)
+        return True
+    try:
+        engine.gen_settings(cd.onnx, cd.settings, **run_args)
+    except EngineError as e:
+        raise ModelError(f"{p.source['path']}: ezkl cannot turn this model into a circuit "
+                         f"({e})") from None
+    if c.calibrate:
+        fixed_lr = c.run_args.get("logrows")
+        engine.calibrate(cal_path, cd.onnx, cd.settings, target, max_logrows=fixed_lr)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    link_or_copy(cd.settings, cached)
+    return False
+
+
+def _vis(v: str | None, default: str) -> str:
+    return (v or default).lower()
+
+
+def _source_info(p: _Plan) -> dict[str, Any]:
+    info = dict(p.source)
+    if p.spec is not None:
+        info.update(factory=p.spec.factory, spec_name=p.spec.name)
+        if p.spec.weights is not None and p.spec.weights.is_file():
+            info["weights_sha256"] = sha256_file(p.spec.weights)
+    return info
+
+
+def _swap_into_place(stage: Path, out: Path) -> None:
+    """Replace ``out`` with the finished staging directory, keeping no half state behind."""
+    if out.exists():
+        if not out.is_dir():
+            raise UsageError(f"{out}: exists and is not a directory")
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(stage, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(stage, out)

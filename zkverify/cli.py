@@ -1,0 +1,210 @@
+"""The zkverify command line: parse, call a stage, print, pick the exit code. No logic here.
+
+Exit codes: 0 success (or a valid proof), 1 an invalid proof or a failed operation,
+2 usage errors, unreadable or malformed files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .__about__ import __version__
+from .errors import ZkVerifyError
+
+VISIBILITY = click.Choice(["public", "private", "hashed", "fixed", "polycommit"],
+                          case_sensitive=False)
+
+
+class _Group(click.Group):
+    """Turns zkverify errors into one-line messages and their exit codes (no tracebacks)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ZkVerifyError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zkverify")
+def cli() -> None:
+    """Prove that a model produced an output; let anyone verify it."""
+
+
+def emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+@cli.command()
+@click.argument("spec")
+@click.option("--input-shape", required=True, help="Input shape, e.g. 1,64.")
+@click.option("--weights", type=click.Path(path_type=Path), help="A state dict to load.")
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
+              help="Directory for network.onnx and input.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def export(spec: str, input_shape: str, weights: Path | None, out: Path, as_json: bool) -> None:
+    """Export a torch module (file.py:factory or package.module:factory) to ONNX."""
+    from .export import export_model, parse_shape
+
+    res = export_model(spec, parse_shape(input_shape), out, weights)
+    info = {"onnx": str(res.onnx_path), "input": str(res.input_path),
+            "input_shape": list(res.input_shape), "output_shape": list(res.output_shape),
+            "max_abs_diff": res.max_abs_diff, "checked_samples": res.checked_samples}
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(f"wrote {res.onnx_path} (output shape {list(res.output_shape)}); onnxruntime "
+                   f"vs torch on {res.checked_samples} random inputs: max abs diff "
+                   f"{res.max_abs_diff:.2e}")
+
+
+def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by `build` and `tune`."""
+    for opt in reversed([
+        click.option("--calibration-data", type=click.Path(path_type=Path),
+                     help=".json or .npy samples (batch first) to calibrate and report on."),
+        click.option("--input-visibility", type=VISIBILITY),
+        click.option("--output-visibility", type=VISIBILITY),
+        click.option("--param-visibility", type=VISIBILITY),
+        click.option("--srs", "srs_file", type=click.Path(path_type=Path),
+                     help="A KZG ceremony SRS file (default: a cached, dev-only local SRS)."),
+        click.option("--fetch-srs", is_flag=True, help="Download the ceremony SRS (online)."),
+        click.option("--name", help="Circuit name (default: spec name or file stem)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+    ]):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@click.argument("source")
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path))
+@build_options
+@click.option("--target", type=click.Choice(["resources", "accuracy"]),
+              help="ezkl calibration target.")
+@click.option("--tolerance", type=float, help="Fail when max abs error exceeds this.")
+@click.option("--min-agreement", type=float, help="Fail when argmax agreement is below this.")
+@click.option("--logrows", type=int, help="Fix logrows instead of letting calibration pick.")
+@click.option("--no-calibrate", is_flag=True, help="Use ezkl's default settings as they are.")
+def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
+          output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
+          fetch_srs: bool, name: str | None, as_json: bool, target: str | None,
+          tolerance: float | None, min_agreement: float | None, logrows: int | None,
+          no_calibrate: bool) -> None:
+    """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
+    from .circuit import BuildConfig
+    from .circuit import build as run_build
+    from .progress import for_terminal
+    from .report import print_build
+
+    cfg = BuildConfig(
+        name=name, input_visibility=input_visibility, output_visibility=output_visibility,
+        param_visibility=param_visibility, calibration_data=calibration_data,
+        calibration_target=target, calibrate=not no_calibrate, srs_file=srs_file,
+        fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
+        run_args={"logrows": logrows} if logrows else {},
+    )
+    res = run_build(source, out, cfg, for_terminal(as_json))
+    if as_json:
+        emit_json({"circuit_dir": str(out), "warnings": res.warnings,
+                   "manifest": res.manifest.model_dump(mode="json")})
+    else:
+        print_build(console(), res)
+
+
+@cli.command()
+@click.argument("circuit_dir", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
+              help="Proof bundle file (a directory for a batch of inputs).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool) -> None:
+    """Prove one inference (INPUT: .json or .npy) and write a proof bundle."""
+    from .progress import for_terminal
+    from .prove import Prover
+
+    progress = for_terminal(as_json)
+    prover = Prover(circuit_dir)
+    with progress.stage("prove"):
+        bundle = prover.prove_file(input_path, out)
+    info = {"bundle": str(out), "circuit": bundle.circuit.name, "prediction": bundle.prediction,
+            "outputs": bundle.outputs, "proof_hash": bundle.proof_hash(),
+            "prove_seconds": round(prover.last_prove_seconds, 3)}
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(f"prediction: {bundle.prediction}  (proof bundle {out}, "
+                   f"proved in {prover.last_prove_seconds:.2f}s)")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="[CIRCUIT_DIR] PROOF")
+@click.option("--url", help="Ask a zkverify server (it verifies against its hosted circuit).")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def verify(paths: tuple[str, ...], url: str | None, as_json: bool) -> None:
+    """Verify a proof bundle: exit 0 valid, 1 invalid, 2 usage or unreadable files."""
+    from .errors import UsageError
+    from .manifest import ProofBundle
+
+    if url is None and len(paths) != 2:
+        raise UsageError("verify takes CIRCUIT_DIR PROOF (or --url URL PROOF)")
+    if url is not None and len(paths) != 1:
+        raise UsageError("with --url, verify takes only PROOF")
+    bundle = ProofBundle.load(paths[-1])
+    if url is not None:
+        from .client import verify_remote
+
+        result = verify_remote(url, bundle)
+    else:
+        from .verify import verify_bundle
+
+        result = verify_bundle(Path(paths[0]), bundle).to_dict()
+    if as_json:
+        emit_json(result)
+    elif result["valid"]:
+        click.echo(f"valid: {paths[-1]} proves prediction {result.get('prediction')} "
+                   f"for circuit {result.get('circuit')}")
+    else:
+        click.echo(f"invalid: {paths[-1]}: {result.get('reason')}")
+    sys.exit(0 if result["valid"] else 1)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def inspect(path: Path, as_json: bool) -> None:
+    """Summarize a circuit directory or a proof bundle."""
+    from .report import inspect_path
+
+    inspect_path(path, console(), as_json)
+
+
+def _register() -> None:
+    """Commands from other areas live in zkverify/commands/; registered here."""
+    from .commands import load_all
+
+    for command in load_all():
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="zkverify")

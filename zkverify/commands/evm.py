@@ -1,0 +1,164 @@
+"""`zkverify evm`: the Solidity verifier, calldata, and verification on an EVM.
+
+Exit codes of `evm verify`: 0 valid, 1 invalid (a revert counts as invalid), 2 usage (bad
+arguments, unreadable or malformed files, a circuit directory without keys), 3 the EVM or the
+node failed so nothing was verified (solcjs missing, node down, deployment refused).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from ..errors import EvmError, UsageError, ZkVerifyError
+
+EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_EVM = 0, 1, 2, 3
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """One-line messages and documented exit codes instead of tracebacks."""
+    try:
+        yield
+    except UsageError as e:
+        _fail(str(e), EXIT_USAGE)
+    except EvmError as e:
+        _fail(str(e), EXIT_EVM)
+    except ZkVerifyError as e:
+        _fail(str(e), EXIT_EVM if e.exit_code == 1 else e.exit_code)
+
+
+def _dump(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2))
+
+
+@click.group("evm")
+def evm_group() -> None:
+    """Solidity verifier, calldata and on-chain verification (solcjs, pyrevm, any node)."""
+
+
+@evm_group.command("export")
+@click.argument("circuit_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Directory for Verifier.sol, its ABI and bytecode.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def export_cmd(circuit_dir: Path, out_dir: Path, as_json: bool) -> None:
+    """Write the Solidity verifier, its ABI JSON and compiled bytecode to OUT_DIR."""
+    from ..evm import EIP170_LIMIT, export_verifier
+    from ..manifest import CircuitDir
+    from ..progress import for_terminal
+
+    progress = for_terminal(as_json)
+    with _errors(), progress.stage("writing and compiling the Solidity verifier"):
+        result = export_verifier(CircuitDir(circuit_dir), out_dir)
+    if as_json:
+        _dump({
+            "out_dir": str(result.out_dir),
+            "files": {k: str(v) for k, v in result.files.items()},
+            "runtime_size": result.runtime_size,
+            "bytecode_size": result.bytecode_size,
+            "eip170_limit": EIP170_LIMIT,
+            "deployable_on_mainnet": result.deployable_on_mainnet,
+            "warning": result.warning,
+        })
+    else:
+        for path in result.files.values():
+            click.echo(f"wrote {path}")
+        pct = 100 * result.runtime_size / EIP170_LIMIT
+        click.echo(f"runtime size {result.runtime_size:,} bytes ({pct:.0f}% of the "
+                   f"{EIP170_LIMIT:,}-byte EIP-170 limit)")
+    if result.warning:
+        click.echo(f"warning: {result.warning}", err=True)
+
+
+@evm_group.command("calldata")
+@click.argument("proof", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_file", type=click.Path(path_type=Path),
+              help="Write the raw calldata bytes to this file instead of printing hex.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print calldata, selector and public instances as JSON.")
+def calldata_cmd(proof: Path, out_file: Path | None, as_json: bool) -> None:
+    """Print the hex calldata of verifyProof(bytes,uint256[]) for the proof bundle PROOF."""
+    from ..evm import calldata, decode_call
+    from ..files import write_bytes_atomic
+    from ..manifest import ProofBundle
+
+    with _errors():
+        bundle = ProofBundle.load(proof)
+        data = calldata(bundle, str(proof))
+        if out_file is not None:
+            try:
+                write_bytes_atomic(out_file, data)
+            except OSError as e:
+                raise UsageError(f"{out_file}: cannot write: {e.strerror or e}") from None
+    if as_json:
+        selector, _, instances = decode_call(data)
+        _dump({
+            "calldata": "0x" + data.hex(),
+            "selector": "0x" + selector.hex(),
+            "function": "verifyProof(bytes,uint256[])",
+            "instances": [hex(i) for i in instances],
+            "size": len(data),
+        })
+    elif out_file is None:
+        click.echo("0x" + data.hex())
+
+
+@evm_group.command("verify")
+@click.argument("circuit_dir", type=click.Path(path_type=Path))
+@click.argument("proof", type=click.Path(path_type=Path))
+@click.option("--rpc", "rpc_url", metavar="URL",
+              help="Deploy and verify on this node (JSON-RPC) instead of an in-process EVM.")
+@click.option("--address", metavar="ADDR",
+              help="With --rpc: an already deployed verifier (no deployment, eth_call only).")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict and gas as JSON.")
+def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str | None,
+               as_json: bool) -> None:
+    """Deploy the verifier and call verifyProof: exit 0 valid, 1 invalid, 2 usage, 3 EVM error."""
+    from ..evm import bundle_mismatch, calldata, load_verifier, verify_in_evm, verify_on_node
+    from ..manifest import CircuitDir, ProofBundle
+    from ..progress import for_terminal
+
+    if address is not None and rpc_url is None:
+        _fail("--address needs --rpc URL", EXIT_USAGE)
+    progress = for_terminal(as_json)
+    cd = CircuitDir(circuit_dir)
+    with _errors():
+        bundle = ProofBundle.load(proof)
+        with progress.stage("writing and compiling the Solidity verifier"):
+            verifier = load_verifier(cd)
+        data = calldata(bundle, str(proof))
+        mismatch = bundle_mismatch(cd, bundle)
+        with progress.stage("deploying and calling verifyProof"):
+            if rpc_url is None:
+                result = verify_in_evm(verifier, data)
+            else:
+                result = verify_on_node(verifier, data, rpc_url, address)
+    reason = result.reason
+    if mismatch:
+        reason = f"{mismatch}; {reason}" if reason else mismatch
+    if as_json:
+        _dump({**result.as_dict(), "reason": reason, "proof_hash": bundle.proof_hash(),
+               "circuit": bundle.circuit.name})
+    else:
+        where = "in-process EVM" if rpc_url is None else rpc_url
+        gas = f"gas {result.gas:,}" if result.gas is not None else "gas unknown"
+        verdict = "valid" if result.valid else "invalid"
+        click.echo(f"{verdict}: verifyProof on {where} ({gas}"
+                   + (f", deploy gas {result.deploy_gas:,}" if result.deploy_gas else "") + ")")
+        if reason:
+            click.echo(f"reason: {reason}")
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)

@@ -1,0 +1,209 @@
+"""The only module that imports ezkl.
+
+ezkl's shipped ``.pyi`` is out of date, so every call passes arguments by keyword (the truth
+is ezkl's ``src/bindings/python.rs``). Some calls are async and need an event loop; ezkl
+reports failures as ``RuntimeError("Failed to ...")``, which we turn into ``EngineError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import ezkl
+
+from .errors import EngineError
+
+T = TypeVar("T")
+
+# Range-check / decomposition knobs the tuner and `build` may set on PyRunArgs.
+RUN_ARG_FIELDS = (
+    "input_scale",
+    "param_scale",
+    "scale_rebase_multiplier",
+    "logrows",
+    "num_inner_cols",
+    "decomp_base",
+    "decomp_legs",
+    "lookup_range",
+    "input_visibility",
+    "output_visibility",
+    "param_visibility",
+    "check_mode",
+    "bounded_log_lookup",
+)
+
+
+def ezkl_version() -> str:
+    return str(getattr(ezkl, "__version__", "unknown"))
+
+
+def _call(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
+    try:
+        with _quiet_stderr():
+            return fn(**kwargs)
+    except RuntimeError as e:
+        raise EngineError(f"ezkl {what} failed: {_clean(e)}") from None
+
+
+def _run(what: str, coro_fn: Callable[..., Any], **kwargs: Any) -> Any:
+    async def runner() -> Any:
+        result = coro_fn(**kwargs)
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            return await result
+        return result
+
+    try:
+        with _quiet_stderr():
+            return _in_new_loop(runner)
+    except RuntimeError as e:
+        raise EngineError(f"ezkl {what} failed: {_clean(e)}") from None
+
+
+def _in_new_loop(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run an ezkl future even when the caller already has a loop (e.g. inside FastAPI)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(factory())).result()
+
+
+def _clean(e: BaseException) -> str:
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return msg.removeprefix("Failed to ").strip()
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """ezkl's Rust side prints tract and calibration tables straight to fd 2; keep CLIs clean.
+
+    Set ZKVERIFY_EZKL_LOGS=1 to see them.
+    """
+    if os.environ.get("ZKVERIFY_EZKL_LOGS") == "1":
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def run_args(**values: Any) -> Any:
+    """An ``ezkl.PyRunArgs`` with the given fields set (unknown names are an error)."""
+    ra = ezkl.PyRunArgs()
+    for key, value in values.items():
+        if value is None:
+            continue
+        if key not in RUN_ARG_FIELDS:
+            raise EngineError(f"unknown ezkl run arg {key!r}")
+        setattr(ra, key, value)
+    return ra
+
+
+def gen_settings(onnx: Path, settings: Path, **values: Any) -> None:
+    _call("gen_settings", ezkl.gen_settings, model=str(onnx), output=str(settings),
+          py_run_args=run_args(**values))
+
+
+def calibrate(data: Path, onnx: Path, settings: Path, target: str = "resources",
+              scales: list[int] | None = None, max_logrows: int | None = None) -> None:
+    kwargs: dict[str, Any] = {"data": str(data), "model": str(onnx), "settings": str(settings),
+                              "target": target}
+    if scales is not None:
+        kwargs["scales"] = scales
+    if max_logrows is not None:
+        kwargs["max_logrows"] = max_logrows
+    _call("calibrate_settings", ezkl.calibrate_settings, **kwargs)
+
+
+def compile_circuit(onnx: Path, compiled: Path, settings: Path) -> None:
+    _call("compile_circuit", ezkl.compile_circuit, model=str(onnx), compiled_circuit=str(compiled),
+          settings_path=str(settings))
+
+
+def gen_srs(srs: Path, logrows: int) -> None:
+    """A locally generated SRS: fine for development, insecure for production."""
+    try:
+        with _quiet_stderr():
+            ezkl.gen_srs(str(srs), logrows)
+    except RuntimeError as e:
+        raise EngineError(f"ezkl gen_srs failed: {_clean(e)}") from None
+
+
+def get_srs(settings: Path, srs: Path, logrows: int | None = None) -> None:
+    """Download the public KZG ceremony SRS (needs internet)."""
+    _run("get_srs", ezkl.get_srs, settings_path=str(settings), logrows=logrows, srs_path=str(srs))
+
+
+def setup(compiled: Path, vk: Path, pk: Path, srs: Path) -> None:
+    _call("setup", ezkl.setup, model=str(compiled), vk_path=str(vk), pk_path=str(pk),
+          srs_path=str(srs))
+
+
+def gen_witness(data: Path, compiled: Path, output: Path) -> dict[str, Any]:
+    """The witness as written to ``output`` (the returned dict lacks ``pretty_elements``)."""
+    _call("gen_witness", ezkl.gen_witness, data=str(data), model=str(compiled), output=str(output))
+    return dict(json.loads(Path(output).read_text()))
+
+
+def mock(witness: Path, compiled: Path) -> bool:
+    return bool(_call("mock", ezkl.mock, witness=str(witness), model=str(compiled)))
+
+
+def prove(witness: Path, compiled: Path, pk: Path, proof: Path, srs: Path) -> dict[str, Any]:
+    return dict(_call("prove", ezkl.prove, witness=str(witness), model=str(compiled),
+                      pk_path=str(pk), proof_path=str(proof), srs_path=str(srs)))
+
+
+def verify(proof: Path, settings: Path, vk: Path, srs: Path) -> tuple[bool, str]:
+    """(valid, reason). ezkl raises on an invalid proof; halo2 errors mean 'invalid'."""
+    try:
+        with _quiet_stderr():
+            ok = ezkl.verify(proof_path=str(proof), settings_path=str(settings), vk_path=str(vk),
+                             srs_path=str(srs))
+    except RuntimeError as e:
+        msg = _clean(e)
+        if "[halo2]" in msg or "failed to load the proof" in msg:
+            # The proof itself is wrong (bad points, unsatisfied constraints, garbled JSON).
+            return False, msg.removeprefix("run verify: ")
+        raise EngineError(f"ezkl verify failed: {msg}") from None
+    return bool(ok), "" if ok else "ezkl verify returned false"
+
+
+def felt_to_float(felt: str, scale: int) -> float:
+    return float(ezkl.felt_to_float(felt, scale))
+
+
+def float_to_felt(value: float, scale: int) -> str:
+    return str(ezkl.float_to_felt(value, scale))
+
+
+def create_evm_verifier(vk: Path, settings: Path, sol: Path, abi: Path, srs: Path,
+                        reusable: bool = False) -> None:
+    """Write the Solidity verifier. ezkl then looks for an svm solc; see evm.py for that part."""
+    _run("create_evm_verifier", ezkl.create_evm_verifier, vk_path=str(vk),
+         settings_path=str(settings), sol_code_path=str(sol), abi_path=str(abi),
+         srs_path=str(srs), reusable=reusable)
+
+
+def encode_evm_calldata(proof: Path, calldata: Path) -> bytes:
+    return bytes(_call("encode_evm_calldata", ezkl.encode_evm_calldata, proof=str(proof),
+                       calldata=str(calldata)))

@@ -1,0 +1,68 @@
+"""Errors raised by zkverify.
+
+The tree (only the CLI turns these into messages and exit codes)::
+
+    ZkVerifyError                 root; exit 1 unless a subclass says otherwise
+    ├── UsageError                the user handed us something wrong: exit 2
+    │   ├── InputError            unreadable/ill-shaped/non-finite input data
+    │   ├── CircuitError          missing or inconsistent circuit directory
+    │   ├── BundleError           unreadable or malformed proof bundle
+    │   └── ModelError            model spec, weights or ONNX graph that cannot be used
+    ├── EngineError               ezkl failed ("Failed to ...")
+    ├── ToleranceError            quantization error above the bound the user asked for
+    ├── InvalidProof              a proof that does not verify: exit 1
+    ├── EvmError                  Solidity compile, deployment or node failure
+    └── ServiceError              HTTP service / client failure
+
+Messages are one line and name the file they are about.
+"""
+
+from __future__ import annotations
+
+
+class ZkVerifyError(Exception):
+    """Root of every error zkverify raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(ZkVerifyError):
+    """Bad input from the user: a wrong path, a malformed file, an impossible option."""
+
+    exit_code = 2
+
+
+class InputError(UsageError):
+    """Input data that cannot be fed to the circuit."""
+
+
+class CircuitError(UsageError):
+    """A circuit directory that is missing files or does not match what it claims."""
+
+
+class BundleError(UsageError):
+    """A proof bundle that cannot be read or does not have the bundle format."""
+
+
+class ModelError(UsageError):
+    """A model spec, state dict or ONNX graph that cannot be used."""
+
+
+class EngineError(ZkVerifyError):
+    """ezkl reported a failure."""
+
+
+class ToleranceError(ZkVerifyError):
+    """The circuit's outputs drift from the float model more than the user allowed."""
+
+
+class InvalidProof(ZkVerifyError):
+    """A proof that does not verify against the circuit."""
+
+
+class EvmError(ZkVerifyError):
+    """Solidity compilation, deployment or an EVM call failed."""
+
+
+class ServiceError(ZkVerifyError):
+    """The HTTP service or a client of it failed."""

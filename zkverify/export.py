@@ -1,0 +1,153 @@
+"""torch -> ONNX, checked against onnxruntime on random inputs."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError, UsageError
+from .files import write_bytes_atomic, write_json_atomic
+from .manifest import INPUT, ONNX
+
+OPSET = 18  # the newest opset ezkl's tract backend is tested against
+EXPORT_ATOL = 1e-4
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    onnx_path: Path
+    input_path: Path
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    max_abs_diff: float
+    checked_samples: int
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """'1,64' or '1x64' -> (1, 64)."""
+    parts = [p for p in text.replace("x", ",").replace(" ", "").split(",") if p]
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise UsageError(f"--input-shape {text!r}: expected integers like 1,64") from None
+    if not shape or any(d <= 0 for d in shape):
+        raise UsageError(f"--input-shape {text!r}: every dimension must be a positive integer")
+    return shape
+
+
+def load_factory(spec: str) -> Any:
+    """Resolve 'path/to/file.py:factory' or 'package.module:factory' to the callable."""
+    if ":" not in spec:
+        raise ModelError(f"{spec}: expected path/to/file.py:factory or package.module:factory")
+    target, _, attr = spec.rpartition(":")
+    if target.endswith(".py") or "/" in target:
+        path = Path(target)
+        if not path.is_file():
+            raise ModelError(f"{path}: no such file")
+        name = f"_zkverify_model_{abs(hash(path.resolve()))}"
+        mod_spec = importlib.util.spec_from_file_location(name, path)
+        if mod_spec is None or mod_spec.loader is None:
+            raise ModelError(f"{path}: cannot be imported as a Python module")
+        module = importlib.util.module_from_spec(mod_spec)
+        sys.modules[name] = module
+        sys.path.insert(0, str(path.parent.resolve()))
+        try:
+            mod_spec.loader.exec_module(module)
+        except Exception as e:  # user code: any failure is the user's to read
+            raise ModelError(f"{path}: importing failed: {type(e).__name__}: {e}") from None
+        finally:
+            sys.path.pop(0)
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as e:
+            raise ModelError(f"{target}: cannot import module ({e})") from None
+    factory = getattr(module, attr, None)
+    if factory is None or not callable(factory):
+        raise ModelError(f"{spec}: no callable named {attr!r}")
+    return factory
+
+
+def build_module(spec: str, weights: Path | None = None) -> Any:
+    import torch
+
+    factory = load_factory(spec)
+    try:
+        module = factory()
+    except Exception as e:
+        raise ModelError(f"{spec}: factory failed: {type(e).__name__}: {e}") from None
+    if not isinstance(module, torch.nn.Module):
+        raise ModelError(f"{spec}: factory returned {type(module).__name__}, not a torch.nn.Module")
+    if weights is not None:
+        if not Path(weights).is_file():
+            raise ModelError(f"{weights}: no such file")
+        try:
+            state = torch.load(weights, map_location="cpu", weights_only=True)
+            module.load_state_dict(state)
+        except Exception as e:
+            raise ModelError(f"{weights}: cannot load state dict: {str(e).splitlines()[0]}") from None
+    return module.eval()
+
+
+def export_module(module: Any, input_shape: tuple[int, ...], out_dir: Path,
+                  samples: int = 8, seed: int = 0) -> ExportResult:
+    """Export ``module`` to ``out_dir/network.onnx`` and check it against onnxruntime."""
+    import torch
+
+    out_dir = Path(out_dir)
+    gen = torch.Generator().manual_seed(seed)
+    example = torch.rand(input_shape, generator=gen)
+    buf = io.BytesIO()
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module.eval(), (example,), buf, input_names=["input"],
+                              output_names=["output"], opset_version=OPSET, dynamo=False)
+    except Exception as e:
+        raise ModelError(f"torch.onnx.export failed for input shape {input_shape}: "
+                         f"{str(e).splitlines()[0]}") from None
+    onnx_bytes = buf.getvalue()
+    xs = [torch.rand(input_shape, generator=gen) * 2 - 1 for _ in range(samples)]
+    with torch.no_grad():
+        expected = [np.asarray(module(x).detach().numpy()) for x in xs]
+    got = run_onnx(onnx_bytes, [x.numpy() for x in xs])
+    diff = 0.0
+    for e, g in zip(expected, got, strict=True):
+        if e.shape != g.shape:
+            raise ModelError(f"ONNX output shape {g.shape} differs from torch's {e.shape}")
+        diff = max(diff, float(np.max(np.abs(e - g))))
+    if not np.isfinite(diff) or diff > EXPORT_ATOL:
+        raise ModelError(f"ONNX export disagrees with torch: max abs diff {diff:.3g} > {EXPORT_ATOL}")
+    onnx_path, input_path = out_dir / ONNX, out_dir / INPUT
+    write_bytes_atomic(onnx_path, onnx_bytes)
+    write_json_atomic(input_path, {"input_data": [example.flatten().tolist()]})
+    return ExportResult(onnx_path, input_path, tuple(input_shape), tuple(expected[0].shape), diff,
+                        samples)
+
+
+def export_model(spec: str, input_shape: tuple[int, ...], out_dir: Path,
+                 weights: Path | None = None) -> ExportResult:
+    """The `zkverify export` stage: build the module from its spec and export it."""
+    return export_module(build_module(spec, weights), input_shape, out_dir)
+
+
+def run_onnx(model: bytes | Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Run the float model on each input with onnxruntime; returns the first output of each."""
+    import onnxruntime as ort
+
+    src = model if isinstance(model, bytes) else str(model)
+    try:
+        sess = ort.InferenceSession(src, providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise ModelError(f"{model if isinstance(model, Path) else 'ONNX graph'}: onnxruntime "
+                         f"cannot load it: {str(e).splitlines()[0]}") from None
+    name = sess.get_inputs()[0].name
+    return [np.asarray(sess.run(None, {name: x.astype(np.float32)})[0]) for x in inputs]

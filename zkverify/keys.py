@@ -1,0 +1,133 @@
+"""SRS and proving/verifying keys, cached by content so a rebuild skips the expensive setup.
+
+Cache layout (``$ZKVERIFY_CACHE_DIR`` or the user cache dir)::
+
+    srs/dev-k{logrows}.srs        generated here: development only
+    srs/ceremony-k{logrows}.srs   the public KZG ceremony file (downloaded when online)
+    keys/{sha256}/pk.key, vk.key  keyed by compiled circuit + settings + SRS
+    settings/{sha256}.json        calibrated settings keyed by model + data + run args
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import engine
+from .errors import EngineError, UsageError
+from .files import sha256_bytes, sha256_file
+
+DEV_SRS_WARNING = (
+    "using a locally generated SRS: fine for development, INSECURE for production "
+    "(whoever generated it could forge proofs). Pass --srs with a KZG ceremony file "
+    "(e.g. from ezkl's `get_srs` on a machine with internet) for real use."
+)
+
+
+class DevSrsWarning(UserWarning):
+    """A proof system set up with a locally generated (untrusted) SRS."""
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("ZKVERIFY_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("zkverify"))
+
+
+@dataclass(frozen=True)
+class Srs:
+    path: Path
+    source: str  # "local-dev" | "ceremony" | "user"
+    logrows: int
+    sha256: str
+    reused: bool
+
+    def info(self) -> dict[str, object]:
+        d: dict[str, object] = {"source": self.source, "logrows": self.logrows,
+                                "sha256": self.sha256, "reused": self.reused}
+        if self.source == "user":
+            d["path"] = str(self.path)
+        return d
+
+
+def get_srs(logrows: int, srs_file: Path | None = None, settings: Path | None = None,
+            fetch: bool = False) -> Srs:
+    """The SRS for ``logrows``: the user's file, the ceremony file, or a cached dev SRS."""
+    if srs_file is not None:
+        srs_file = Path(srs_file)
+        if not srs_file.is_file():
+            raise UsageError(f"{srs_file}: no such SRS file")
+        if srs_file.stat().st_size < 64:
+            raise UsageError(f"{srs_file}: too small to be a KZG SRS file")
+        return Srs(srs_file, "user", logrows, sha256_file(srs_file), True)
+    root = cache_dir() / "srs"
+    ceremony = root / f"ceremony-k{logrows}.srs"
+    if fetch and not ceremony.is_file():
+        if settings is None:
+            raise UsageError("fetching the ceremony SRS needs the circuit's settings.json")
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f".ceremony-k{logrows}.{os.getpid()}.tmp"
+        try:
+            engine.get_srs(settings, tmp, logrows)
+        except EngineError as e:
+            raise EngineError(f"{e}. Offline? Download kzg{logrows}.srs from the KZG ceremony on "
+                              f"a machine with internet and pass it with --srs FILE") from None
+        os.replace(tmp, ceremony)
+        return Srs(ceremony, "ceremony", logrows, sha256_file(ceremony), False)
+    if ceremony.is_file():
+        return Srs(ceremony, "ceremony", logrows, sha256_file(ceremony), True)
+    dev = root / f"dev-k{logrows}.srs"
+    reused = dev.is_file()
+    if not reused:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f".dev-k{logrows}.{os.getpid()}.tmp"
+        try:
+            engine.gen_srs(tmp, logrows)
+            os.replace(tmp, dev)
+        finally:
+            tmp.unlink(missing_ok=True)
+    warnings.warn(DEV_SRS_WARNING, DevSrsWarning, stacklevel=2)
+    return Srs(dev, "local-dev", logrows, sha256_file(dev), reused)
+
+
+@dataclass(frozen=True)
+class Keys:
+    pk: Path
+    vk: Path
+    cache_key: str
+    reused: bool
+
+
+def key_cache_key(compiled: Path, settings: Path, srs: Srs) -> str:
+    return sha256_bytes(
+        f"{sha256_file(compiled)}:{sha256_file(settings)}:{srs.sha256}:{engine.ezkl_version()}"
+        .encode()
+    )
+
+
+def get_keys(compiled: Path, settings: Path, srs: Srs) -> Keys:
+    """Proving and verifying keys for this exact circuit and SRS, from the cache or a fresh setup."""
+    key = key_cache_key(compiled, settings, srs)
+    slot = cache_dir() / "keys" / key
+    pk, vk = slot / "pk.key", slot / "vk.key"
+    if pk.is_file() and vk.is_file():
+        return Keys(pk, vk, key, True)
+    slot.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=slot.parent))
+    try:
+        engine.setup(compiled, work / "vk.key", work / "pk.key", srs.path)
+        if slot.exists():  # another process won the race; its keys are as good as ours
+            shutil.rmtree(work)
+        else:
+            os.replace(work, slot)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return Keys(pk, vk, key, False)

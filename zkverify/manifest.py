@@ -1,0 +1,185 @@
+"""The two artifacts zkverify defines: the circuit directory (with its manifest) and the proof bundle."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .__about__ import __version__
+from .errors import BundleError, CircuitError
+from .files import read_json, sha256_bytes, sha256_file, write_json_atomic
+
+BUNDLE_FORMAT = "zkverify.proof-bundle/1"
+MANIFEST_FORMAT = "zkverify.circuit/1"
+
+# ezkl's own default names, so a circuit directory still works with ezkl alone.
+ONNX, SETTINGS, COMPILED, PK, VK, SRS = (
+    "network.onnx",
+    "settings.json",
+    "model.compiled",
+    "pk.key",
+    "vk.key",
+    "kzg.srs",
+)
+INPUT, MANIFEST = "input.json", "manifest.json"
+HASHED_ARTIFACTS = (ONNX, SETTINGS, COMPILED, VK, PK, SRS)
+
+
+def utcnow() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Manifest(BaseModel):
+    """Provenance of a circuit directory: what made each file, and how faithful the circuit is."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format: Literal["zkverify.circuit/1"] = MANIFEST_FORMAT
+    name: str
+    created_at: str = Field(default_factory=utcnow)
+    zkverify_version: str = __version__
+    ezkl_version: str
+    source: dict[str, Any] = {}
+    run_args: dict[str, Any] = {}
+    visibility: dict[str, str] = {}
+    logrows: int
+    num_rows: int | None = None
+    input_shapes: list[list[int]] = []
+    output_shapes: list[list[int]] = []
+    classifier: bool = False
+    artifacts: dict[str, str] = {}
+    srs: dict[str, Any] = {}
+    keys: dict[str, Any] = {}
+    calibration: dict[str, Any] = {}
+    quantization: dict[str, Any] = {}
+    timings: dict[str, float] = {}
+
+
+class CircuitDir:
+    """A directory of circuit artifacts produced by ``zkverify build``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"CircuitDir({str(self.path)!r})"
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    onnx = property(lambda self: self.file(ONNX))
+    settings = property(lambda self: self.file(SETTINGS))
+    compiled = property(lambda self: self.file(COMPILED))
+    pk = property(lambda self: self.file(PK))
+    vk = property(lambda self: self.file(VK))
+    srs = property(lambda self: self.file(SRS))
+    input = property(lambda self: self.file(INPUT))
+    manifest_path = property(lambda self: self.file(MANIFEST))
+
+    def require(self, *names: str) -> None:
+        """Raise a CircuitError naming the first missing file."""
+        if not self.path.is_dir():
+            raise CircuitError(f"{self.path}: not a circuit directory (run `zkverify build` first)")
+        for name in names:
+            if not self.file(name).is_file():
+                raise CircuitError(f"{self.file(name)}: missing (the circuit directory is incomplete)")
+
+    def load_manifest(self) -> Manifest:
+        self.require(MANIFEST)
+        data = read_json(self.manifest_path, "circuit manifest", CircuitError)
+        try:
+            return Manifest.model_validate(data)
+        except ValidationError as e:
+            raise CircuitError(f"{self.manifest_path}: not a zkverify manifest ({_first(e)})") from None
+
+    def save_manifest(self, manifest: Manifest) -> None:
+        write_json_atomic(self.manifest_path, manifest.model_dump(mode="json"))
+
+    def settings_json(self) -> dict[str, Any]:
+        self.require(SETTINGS)
+        data = read_json(self.settings, "ezkl settings file", CircuitError)
+        if not isinstance(data, dict) or "run_args" not in data:
+            raise CircuitError(f"{self.settings}: not an ezkl settings file (no run_args)")
+        return data
+
+    def hashes(self) -> dict[str, str]:
+        """The identity a proof bundle names: model, settings and verifying key."""
+        m = self.load_manifest()
+        try:
+            return {
+                "name": m.name,
+                "model_sha256": m.artifacts[ONNX],
+                "settings_sha256": m.artifacts[SETTINGS],
+                "vk_sha256": m.artifacts[VK],
+            }
+        except KeyError as e:
+            raise CircuitError(f"{self.manifest_path}: no hash recorded for {e.args[0]}") from None
+
+    def hash_artifacts(self, names: tuple[str, ...] = HASHED_ARTIFACTS) -> dict[str, str]:
+        return {n: sha256_file(self.file(n)) for n in names if self.file(n).is_file()}
+
+
+class CircuitRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    model_sha256: str
+    settings_sha256: str
+    vk_sha256: str
+
+
+class ProofBundle(BaseModel):
+    """One proof of one inference, with everything needed to check it and to read it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["zkverify.proof-bundle/1"] = BUNDLE_FORMAT
+    zkverify_version: str = __version__
+    ezkl_version: str
+    circuit: CircuitRef
+    inputs: list[list[float]] | None = None
+    outputs: list[list[float]] | None = None
+    prediction: Any = None
+    visibility: dict[str, str] = {}
+    created_at: str = Field(default_factory=utcnow)
+    proof: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: str | Path) -> ProofBundle:
+        data = read_json(Path(path), "proof bundle", BundleError)
+        return cls.from_obj(data, str(path))
+
+    @classmethod
+    def from_obj(cls, data: Any, where: str = "proof bundle") -> ProofBundle:
+        if not isinstance(data, dict):
+            raise BundleError(f"{where}: not a proof bundle (expected a JSON object)")
+        if data.get("format") != BUNDLE_FORMAT:
+            raise BundleError(
+                f"{where}: not a zkverify proof bundle (format {data.get('format')!r}, "
+                f"expected {BUNDLE_FORMAT!r})"
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            raise BundleError(f"{where}: malformed proof bundle ({_first(e)})") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+
+    def save(self, path: str | Path) -> None:
+        write_json_atomic(Path(path), self.model_dump(mode="json"))
+
+    def proof_hash(self) -> str:
+        """sha256 of the ezkl proof in canonical JSON: the bundle's identity."""
+        canon = json.dumps(self.proof, sort_keys=True, separators=(",", ":"))
+        return sha256_bytes(canon.encode())
+
+
+def _first(e: ValidationError) -> str:
+    err = e.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"]) or "<root>"
+    return f"{loc}: {err['msg']}"

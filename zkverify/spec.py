@@ -1,0 +1,145 @@
+"""Circuit specs: a TOML file under circuits/ naming a model and how to build its circuit.
+
+```toml
+name = "digits_mlp"
+[model]
+factory = "../examples/digits.py:digits_mlp"  # or: onnx = "model.onnx"
+weights = "../examples/weights/digits_mlp.pt"
+input_shape = [1, 64]
+classifier = true
+[calibration]
+data = "../examples/data/digits_calibration.npy"
+target = "resources"
+[visibility]
+input = "public"
+output = "public"
+param = "fixed"
+[tolerance]
+max_abs_error = 0.1
+min_agreement = 0.95
+[run_args]            # optional fixed ezkl run args (skips nothing; calibration refines them)
+```
+Paths are relative to the spec file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import UsageError
+
+VISIBILITIES = ("public", "private", "hashed", "fixed", "polycommit")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    factory: str | None = None
+    onnx: str | None = None
+    weights: str | None = None
+    input_shape: list[int] | None = None
+    classifier: bool | None = None
+
+
+class _Calibration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data: str | None = None
+    target: str = "resources"
+
+
+class _Visibility(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: str = "public"
+    output: str = "public"
+    param: str = "fixed"
+
+
+class _Tolerance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_abs_error: float | None = None
+    min_agreement: float | None = None
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    model: _Model
+    calibration: _Calibration = _Calibration()
+    visibility: _Visibility = _Visibility()
+    tolerance: _Tolerance = _Tolerance()
+    run_args: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class CircuitSpec:
+    path: Path
+    name: str
+    factory: str | None
+    onnx: Path | None
+    weights: Path | None
+    input_shape: tuple[int, ...] | None
+    classifier: bool | None
+    calibration_data: Path | None
+    calibration_target: str
+    visibility: dict[str, str]
+    max_abs_error: float | None
+    min_agreement: float | None
+    run_args: dict[str, Any] = field(default_factory=dict)
+
+
+def load_spec(path: str | Path) -> CircuitSpec:
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such circuit spec")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: not valid TOML ({e})") from None
+    try:
+        s = _Spec.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        raise UsageError(f"{path}: {loc}: {err['msg']}") from None
+    if (s.model.factory is None) == (s.model.onnx is None):
+        raise UsageError(f"{path}: [model] needs exactly one of factory or onnx")
+    if s.model.factory and not s.model.input_shape:
+        raise UsageError(f"{path}: [model] factory needs input_shape")
+    for k, v in s.visibility.model_dump().items():
+        if v not in VISIBILITIES:
+            raise UsageError(f"{path}: visibility.{k} = {v!r}, expected one of {VISIBILITIES}")
+    base = path.parent
+
+    def rel(p: str | None) -> Path | None:
+        return None if p is None else (base / p)
+
+    factory = s.model.factory
+    if factory and ":" in factory:
+        target, _, attr = factory.rpartition(":")
+        if target.endswith(".py") or "/" in target:
+            factory = f"{base / target}:{attr}"
+    return CircuitSpec(
+        path=path, name=s.name, factory=factory, onnx=rel(s.model.onnx),
+        weights=rel(s.model.weights),
+        input_shape=tuple(s.model.input_shape) if s.model.input_shape else None,
+        classifier=s.model.classifier, calibration_data=rel(s.calibration.data),
+        calibration_target=s.calibration.target, visibility=s.visibility.model_dump(),
+        max_abs_error=s.tolerance.max_abs_error, min_agreement=s.tolerance.min_agreement,
+        run_args=dict(s.run_args),
+    )
+
+
+def resolve_source(source: str | Path) -> Path:
+    """An .onnx or .toml path; a bare name means circuits/NAME.toml."""
+    p = Path(source)
+    if p.exists() or p.suffix in (".onnx", ".toml"):
+        return p
+    candidate = Path("circuits") / f"{source}.toml"
+    if candidate.is_file():
+        return candidate
+    return p
