@@ -1,6 +1,7 @@
 // Build the browser verifier into zkverify/web/static/ (committed, so users need no node).
 //
-//   node web/build.mjs          # after `npm ci`; rerun whenever web/ or @ezkljs/engine changes
+//   node web/build.mjs             # after `npm ci`; rerun whenever web/ or @ezkljs/engine changes
+//   node web/build.mjs --out DIR   # build elsewhere (the tests compare it with the committed one)
 //
 // esbuild bundles web/main.js with @ezkljs/engine's web build (which imports json-bigint by bare
 // name, so a browser cannot load it unbundled). The 10 MB wasm ships gzipped (2 MB); the page
@@ -15,7 +16,8 @@ import * as esbuild from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
-const dest = path.join(root, "zkverify", "web", "static");
+const outAt = process.argv.indexOf("--out");
+const dest = outAt > 0 ? path.resolve(process.argv[outAt + 1]) : path.join(root, "zkverify", "web", "static");
 const engineDir = path.join(root, "node_modules", "@ezkljs", "engine");
 const WASM = "ezkl_bg.wasm.gz";
 
@@ -33,6 +35,7 @@ function pinnedEzkl() {
 
 async function main() {
   const engineVersion = readJson(path.join(engineDir, "package.json")).version.replace(/^v/, "");
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = fs.mkdtempSync(path.join(path.dirname(dest), ".static-build-"));
   try {
     await esbuild.build({
