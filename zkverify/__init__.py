@@ -4,7 +4,7 @@ The public API is small::
 
     import zkverify
     res = zkverify.build("circuits/digits_mlp.toml", "out/digits")
-    bundle = zkverify.prove("out/digits", "input.json", "proof.json")
+    bundle = zkverify.prove_file("out/digits", "input.json", "proof.json")
     verdict = zkverify.verify_bundle("out/digits", bundle)
     assert verdict.valid
 
@@ -32,7 +32,8 @@ from .manifest import CircuitDir, Manifest, ProofBundle
 if TYPE_CHECKING:
     from .circuit import BuildConfig, BuildResult, build
     from .export import export_model, export_module
-    from .prove import Prover, prove
+    from .prove import Prover
+    from .prove import prove as prove_file
     from .verify import Verdict, verify_bundle
 
 __all__ = [
@@ -56,14 +57,14 @@ __all__ = [
     "build",
     "export_model",
     "export_module",
-    "prove",
+    "prove_file",
     "verify_bundle",
 ]
 
 _LAZY = {
     "BuildConfig": "circuit", "BuildResult": "circuit", "build": "circuit",
     "export_model": "export", "export_module": "export",
-    "Prover": "prove", "prove": "prove",
+    "Prover": "prove", "prove_file": "prove",
     "Verdict": "verify", "verify_bundle": "verify",
 }
 
@@ -72,5 +73,6 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f"zkverify.{_LAZY[name]}"), name)
+        attr = "prove" if name == "prove_file" else name
+        return getattr(importlib.import_module(f"zkverify.{_LAZY[name]}"), attr)
     raise AttributeError(f"module 'zkverify' has no attribute {name!r}")

@@ -18,7 +18,7 @@ from . import engine
 from .errors import EngineError, ModelError, ToleranceError, UsageError
 from .files import link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
-from .keys import DevSrsWarning, cache_dir, get_keys, get_srs
+from .keys import DevSrsWarning, cache_dir, cached_keys, get_keys, get_srs
 from .manifest import COMPILED, ONNX, PK, SETTINGS, VK, CircuitDir, Manifest
 from .progress import NullProgress
 from .quantize import QuantizationReport, measure
@@ -172,19 +172,22 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             progress.note("calibrated settings reused from cache")
         settings = cd.settings_json()
         logrows = int(settings["run_args"]["logrows"])
-        with progress.stage("compile"):
-            engine.compile_circuit(cd.onnx, cd.compiled, cd.settings)
         with progress.stage(f"SRS (logrows {logrows})"), warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always", DevSrsWarning)
             srs = get_srs(logrows, c.srs_file, cd.settings, c.fetch_srs)
             warn.extend(str(x.message) for x in w if issubclass(x.category, DevSrsWarning))
         link_or_copy(srs.path, cd.srs)
-        with progress.stage("key setup"):
-            keys = get_keys(cd.compiled, cd.settings, srs)
-        progress.note(("proving/verifying keys reused from cache " if keys.reused else
-                       "keys generated and cached ") + keys.cache_key[:12])
-        link_or_copy(keys.pk, cd.pk)
-        link_or_copy(keys.vk, cd.vk)
+        keys = cached_keys(cd.onnx, cd.settings, srs)
+        if keys is None:
+            with progress.stage("compile"):
+                engine.compile_circuit(cd.onnx, cd.compiled, cd.settings)
+            with progress.stage("key setup"):
+                keys = get_keys(cd.onnx, cd.compiled, cd.settings, srs)
+            progress.note(f"keys generated and cached ({keys.cache_key[:12]})")
+        else:
+            progress.note(f"compiled circuit and keys reused from cache ({keys.cache_key[:12]})")
+        for src, dest in ((keys.compiled, cd.compiled), (keys.pk, cd.pk), (keys.vk, cd.vk)):
+            link_or_copy(src, dest)
         from .export import run_onnx
 
         out_shape = list(run_onnx(cd.onnx, [samples[0].reshape(shape)])[0].shape)

@@ -101,12 +101,14 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--tolerance", type=float, help="Fail when max abs error exceeds this.")
 @click.option("--min-agreement", type=float, help="Fail when argmax agreement is below this.")
 @click.option("--logrows", type=int, help="Fix logrows instead of letting calibration pick.")
-@click.option("--no-calibrate", is_flag=True, help="Use ezkl's default settings as they are.")
+@click.option("--no-calibrate", is_flag=True, help="Use the run args as given, no calibration.")
+@click.option("--run-arg", "run_arg", multiple=True, metavar="KEY=VALUE",
+              help="An ezkl run arg, e.g. input_scale=7 or decomp_base=32 (repeatable).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
           fetch_srs: bool, name: str | None, as_json: bool, target: str | None,
           tolerance: float | None, min_agreement: float | None, logrows: int | None,
-          no_calibrate: bool) -> None:
+          no_calibrate: bool, run_arg: tuple[str, ...]) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
     from .circuit import BuildConfig
     from .circuit import build as run_build
@@ -118,7 +120,7 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         param_visibility=param_visibility, calibration_data=calibration_data,
         calibration_target=target, calibrate=not no_calibrate, srs_file=srs_file,
         fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
-        run_args={"logrows": logrows} if logrows else {},
+        run_args={**parse_run_args(run_arg), **({"logrows": logrows} if logrows else {})},
     )
     res = run_build(source, out, cfg, for_terminal(as_json))
     if as_json:
@@ -126,6 +128,12 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
                    "manifest": res.manifest.model_dump(mode="json")})
     else:
         print_build(console(), res)
+
+
+def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
+    from .engine_args import parse_run_arg
+
+    return dict(parse_run_arg(item) for item in items)
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,12 @@ from typing import Any, TypeVar
 import ezkl
 
 from .errors import EngineError
+
+# ezkl logs each failed calibration candidate at ERROR through Python logging; without a
+# handler those would reach the user's terminal. ZKVERIFY_EZKL_LOGS=1 shows them.
+if os.environ.get("ZKVERIFY_EZKL_LOGS") != "1":
+    logging.getLogger("ezkl").addHandler(logging.NullHandler())
+    logging.getLogger("ezkl").propagate = False
 
 T = TypeVar("T")
 

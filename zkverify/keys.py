@@ -99,30 +99,45 @@ def get_srs(logrows: int, srs_file: Path | None = None, settings: Path | None = 
 
 @dataclass(frozen=True)
 class Keys:
+    compiled: Path
     pk: Path
     vk: Path
     cache_key: str
     reused: bool
 
 
-def key_cache_key(compiled: Path, settings: Path, srs: Srs) -> str:
+def key_cache_key(onnx: Path, settings: Path, srs: Srs) -> str:
+    """Keys depend on the model, the settings and the SRS (and ezkl's version).
+
+    Not on model.compiled's bytes: ezkl serializes it nondeterministically, so the compiled
+    circuit is cached with its keys and reused as a set.
+    """
     return sha256_bytes(
-        f"{sha256_file(compiled)}:{sha256_file(settings)}:{srs.sha256}:{engine.ezkl_version()}"
-        .encode()
+        f"{sha256_file(onnx)}:{sha256_file(settings)}:{srs.sha256}:{engine.ezkl_version()}".encode()
     )
 
 
-def get_keys(compiled: Path, settings: Path, srs: Srs) -> Keys:
-    """Proving and verifying keys for this exact circuit and SRS, from the cache or a fresh setup."""
-    key = key_cache_key(compiled, settings, srs)
+def cached_keys(onnx: Path, settings: Path, srs: Srs) -> Keys | None:
+    key = key_cache_key(onnx, settings, srs)
     slot = cache_dir() / "keys" / key
-    pk, vk = slot / "pk.key", slot / "vk.key"
-    if pk.is_file() and vk.is_file():
-        return Keys(pk, vk, key, True)
+    keys = Keys(slot / "model.compiled", slot / "pk.key", slot / "vk.key", key, True)
+    if keys.compiled.is_file() and keys.pk.is_file() and keys.vk.is_file():
+        return keys
+    return None
+
+
+def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
+    """Compiled circuit with its proving and verifying keys, from the cache or a fresh setup."""
+    hit = cached_keys(onnx, settings, srs)
+    if hit is not None:
+        return hit
+    key = key_cache_key(onnx, settings, srs)
+    slot = cache_dir() / "keys" / key
     slot.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=slot.parent))
     try:
-        engine.setup(compiled, work / "vk.key", work / "pk.key", srs.path)
+        shutil.copyfile(compiled, work / "model.compiled")
+        engine.setup(work / "model.compiled", work / "vk.key", work / "pk.key", srs.path)
         if slot.exists():  # another process won the race; its keys are as good as ours
             shutil.rmtree(work)
         else:
@@ -130,4 +145,4 @@ def get_keys(compiled: Path, settings: Path, srs: Srs) -> Keys:
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    return Keys(pk, vk, key, False)
+    return Keys(slot / "model.compiled", slot / "pk.key", slot / "vk.key", key, False)

@@ -1,0 +1,72 @@
+"""Train the example models on scikit-learn's bundled data sets (offline, seconds).
+
+Writes examples/weights/{name}.pt, and under examples/data/: {name}_calibration.npy (inputs the
+circuit is calibrated on), {name}_test.npy and {name}_test_labels.npy (held out), and
+{name}_input.json (one held-out input to prove). Deterministic: same seed, same files.
+
+    python examples/train.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.model_selection import train_test_split
+
+import models
+
+HERE = Path(__file__).parent
+CALIBRATION = 32
+
+
+def data(name: str) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    if name.startswith("digits"):
+        d = load_digits()
+        x = (d.data / 16.0).astype(np.float32)
+        shape = (1, 1, 8, 8) if name == "digits_cnn" else (1, 64)
+        return x, d.target, shape
+    d = load_breast_cancer()
+    return d.data.astype(np.float32), d.target, (1, 30)
+
+
+def train(name: str, epochs: int = 300) -> dict[str, float]:
+    torch.manual_seed(0)
+    x, y, shape = data(name)
+    xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
+    if name == "cancer_mlp":  # standardize with training statistics; inputs are standardized
+        mu, sd = xtr.mean(0), xtr.std(0) + 1e-6
+        xtr, xte = (xtr - mu) / sd, (xte - mu) / sd
+    model = getattr(models, name)()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    xt = torch.tensor(xtr).reshape(-1, *shape[1:])
+    yt = torch.tensor(ytr, dtype=torch.long)
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        acc = float((model(torch.tensor(xte).reshape(-1, *shape[1:])).argmax(1).numpy() == yte).mean())
+    torch.save(model.state_dict(), HERE / "weights" / f"{name}.pt")
+    np.save(HERE / "data" / f"{name}_calibration.npy", xtr[:CALIBRATION].reshape(-1, *shape[1:]))
+    np.save(HERE / "data" / f"{name}_test.npy", xte.reshape(-1, *shape[1:]))
+    np.save(HERE / "data" / f"{name}_test_labels.npy", yte)
+    (HERE / "data" / f"{name}_input.json").write_text(
+        json.dumps({"input_data": [xte[0].reshape(-1).tolist()]}) + "\n")
+    return {"float_test_accuracy": acc, "train": len(xtr), "test": len(xte)}
+
+
+def main() -> None:
+    (HERE / "weights").mkdir(exist_ok=True)
+    (HERE / "data").mkdir(exist_ok=True)
+    for name in ("digits_mlp", "digits_cnn", "cancer_mlp"):
+        print(name, train(name))
+
+
+if __name__ == "__main__":
+    main()
