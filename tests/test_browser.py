@@ -183,8 +183,18 @@ def test_static_edited_outputs_under_a_genuine_proof_are_invalid(
     b = bundle_dict(tiny_bundle)
     b["outputs"][0][0] += 1.0
     text = static_page.verdict(write(tmp_path / "edited.json", b))
-    assert text.startswith("invalid: the proof verifies, but the bundle misstates it"), text
-    assert "outputs[0][0]" in text
+    assert text == (
+        "invalid: the proof verifies, but the bundle misstates it: "
+        "the bundle's outputs do not match the public outputs in the proof"
+    )
+
+
+def test_static_edited_prediction_is_invalid(static_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:
+    b = bundle_dict(tiny_bundle)
+    assert isinstance(b["prediction"], int)
+    b["prediction"] = 1 - b["prediction"]
+    text = static_page.verdict(write(tmp_path / "edited.json", b))
+    assert text.endswith("the bundle's prediction does not follow from the proven outputs"), text
 
 
 @pytest.mark.parametrize(
@@ -212,16 +222,13 @@ def test_static_bundle_without_proof_bytes_is_an_error(
     assert text.startswith("error: proof.proof:"), text
 
 
-def test_static_wrong_vk_file_is_an_error(
-    browser: Any, static_site: str, tiny_circuit: Any, tiny_bundle: Any, tmp_path: Path
+def test_static_vk_of_another_circuit_is_invalid(
+    browser: Any, static_site: str, other_circuit: Any, tiny_bundle: Any, tmp_path: Path
 ) -> None:
     p = Page(browser, static_site + "index.html")
-    other_vk = write(tmp_path / "vk.key", tiny_circuit.vk.read_bytes() + b"\0")
-    p.page.set_input_files("#vk", str(other_vk))
-    p.page.set_input_files("#settings", str(tiny_circuit.settings))
-    p.page.set_input_files("#srs", str(tiny_circuit.srs))
+    p.pick_circuit(other_circuit)
     text = p.verdict(write(tmp_path / "bundle.json", bundle_dict(tiny_bundle)))
-    assert text.startswith("error: the vk is not the one the bundle names"), text
+    assert text.startswith("invalid: the bundle belongs to another circuit (its vk sha256"), text
     p.close()
 
 

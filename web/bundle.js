@@ -86,36 +86,38 @@ const product = (shape) => shape.reduce((a, x) => a * x, 1);
 const isPublic = (vis) => vis === "Public" || vis === "public";
 
 /**
- * The public inputs and outputs the proof commits to, decoded with the circuit's scales.
- * Returns {inputs, outputs} with null for a side that is not public (hashed, private, ...), or
- * for both when the instance layout is not the plain one this page understands.
+ * The public inputs and outputs the proof commits to, decoded with the circuit's scales, as
+ * zkverify.prove.decode_instances does: ezkl lays public inputs first and public outputs last
+ * in the instance column; a side that is hashed or private is null.
  */
 export function decodePublic(proof, settings) {
   const ra = settings.run_args ?? {};
   const shapes = settings.model_instance_shapes ?? [];
-  const inScales = settings.model_input_scales ?? [];
-  const outScales = settings.model_output_scales ?? [];
-  const inPub = isPublic(ra.input_visibility);
-  const outPub = isPublic(ra.output_visibility);
-  const nIn = inPub ? inScales.length : 0;
-  const nOut = outPub ? outScales.length : 0;
   const flat = proof.instances.flat();
-  const expected = shapes.reduce((a, s) => a + product(s), 0);
-  // Only the plain layout (public values in one column, inputs then outputs) is decoded here;
-  // hashed or polycommitted values add instances whose meaning the settings alone don't give.
-  if (proof.instances.length !== 1 || shapes.length !== nIn + nOut || flat.length !== expected) {
-    return { inputs: null, outputs: null, decoded: false, count: flat.length };
+  let inputs = null;
+  let outputs = null;
+  if (isPublic(ra.input_visibility) && shapes.length) {
+    const n = product(shapes[0]);
+    const scale = (settings.model_input_scales ?? [0])[0];
+    if (flat.length >= n) inputs = [flat.slice(0, n).map((f) => feltToFloat(f, scale))];
   }
-  let at = 0;
-  const take = (shape, scale) => {
-    const n = product(shape);
-    const vals = flat.slice(at, at + n).map((f) => feltToFloat(f, scale));
-    at += n;
-    return vals;
-  };
-  const inputs = inPub ? inScales.map((s, i) => take(shapes[i], s)) : null;
-  const outputs = outPub ? outScales.map((s, i) => take(shapes[nIn + i], s)) : null;
-  return { inputs, outputs, decoded: true, count: flat.length };
+  if (isPublic(ra.output_visibility) && shapes.length) {
+    const n = product(shapes[shapes.length - 1]);
+    const scale = (settings.model_output_scales ?? [0])[0];
+    if (flat.length >= n) outputs = [flat.slice(flat.length - n).map((f) => feltToFloat(f, scale))];
+  }
+  return { inputs, outputs, count: flat.length };
+}
+
+// The tolerance zkverify.verify uses (math.isclose, rel and abs 1e-9): the bundle's floats are
+// the proven field elements divided by 2^scale, so they agree to the last bit or not at all.
+const close = (x, y) => Math.abs(x - y) <= Math.max(1e-9 * Math.max(Math.abs(x), Math.abs(y)), 1e-9);
+
+function sameFloats(a, b) {
+  if (a === null || a === undefined || b === null) return (a ?? null) === null && b === null;
+  const fa = a.flat();
+  const fb = b.flat();
+  return fa.length === fb.length && fa.every((x, i) => close(x, fb[i]));
 }
 
 function argmax(xs) {
@@ -126,38 +128,25 @@ function argmax(xs) {
 
 /**
  * Where the bundle's readable claims (inputs, outputs, prediction) disagree with what the
- * proof commits to. A bundle whose proof is valid but whose floats were edited would otherwise
- * pass off a different result under a genuine proof.
+ * proof commits to, with the rules of zkverify.verify.verify_bundle. A bundle whose proof is
+ * valid but whose floats were edited would otherwise pass off another result under a genuine
+ * proof.
  */
-export function claimProblems(bundle, decoded, settings) {
+export function claimProblems(bundle, decoded) {
   const problems = [];
-  const compare = (name, claimed, proven, scales) => {
-    if (claimed === null || claimed === undefined || proven === null) return;
-    if (claimed.length !== proven.length) {
-      problems.push(`bundle has ${claimed.length} ${name} tensors, the proof ${proven.length}`);
-      return;
-    }
-    claimed.forEach((row, t) => {
-      // A float within half a quantization step names the same field element.
-      const tol = 0.5 / 2 ** scales[t];
-      if (row.length !== proven[t].length) {
-        problems.push(`${name}[${t}] has ${row.length} values in the bundle, ${proven[t].length} in the proof`);
-        return;
-      }
-      const i = row.findIndex((x, j) => !(Math.abs(x - proven[t][j]) <= tol));
-      if (i >= 0) {
-        problems.push(`${name}[${t}][${i}] is ${row[i]} in the bundle but ${proven[t][i]} in the proof`);
-      }
-    });
-  };
-  compare("inputs", bundle.inputs, decoded.inputs, settings.model_input_scales ?? []);
-  compare("outputs", bundle.outputs, decoded.outputs, settings.model_output_scales ?? []);
-  if (typeof bundle.prediction === "number" && decoded.outputs?.length) {
-    const proven = argmax(decoded.outputs[0]);
-    if (proven !== bundle.prediction) {
-      problems.push(`bundle predicts class ${bundle.prediction}, the proven output's argmax is ${proven}`);
-    }
+  if (!sameFloats(bundle.outputs, decoded.outputs)) {
+    problems.push("the bundle's outputs do not match the public outputs in the proof");
   }
+  if (!sameFloats(bundle.inputs, decoded.inputs)) {
+    problems.push("the bundle's inputs do not match the public inputs in the proof");
+  }
+  const p = bundle.prediction ?? null;
+  const out = decoded.outputs === null ? null : decoded.outputs.flat();
+  // A classifier's prediction is the argmax of its outputs, any other model's the outputs.
+  const follows = out === null ? p === null
+    : typeof p === "number" ? Number.isInteger(p) && p === argmax(out)
+    : Array.isArray(p) ? sameFloats([p.flat()], [out]) : false;
+  if (!follows) problems.push("the bundle's prediction does not follow from the proven outputs");
   return problems;
 }
 

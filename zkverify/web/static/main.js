@@ -529,61 +529,45 @@ var isPublic = (vis) => vis === "Public" || vis === "public";
 function decodePublic(proof, settings) {
   const ra = settings.run_args ?? {};
   const shapes = settings.model_instance_shapes ?? [];
-  const inScales = settings.model_input_scales ?? [];
-  const outScales = settings.model_output_scales ?? [];
-  const inPub = isPublic(ra.input_visibility);
-  const outPub = isPublic(ra.output_visibility);
-  const nIn = inPub ? inScales.length : 0;
-  const nOut = outPub ? outScales.length : 0;
   const flat = proof.instances.flat();
-  const expected = shapes.reduce((a, s) => a + product(s), 0);
-  if (proof.instances.length !== 1 || shapes.length !== nIn + nOut || flat.length !== expected) {
-    return { inputs: null, outputs: null, decoded: false, count: flat.length };
+  let inputs = null;
+  let outputs = null;
+  if (isPublic(ra.input_visibility) && shapes.length) {
+    const n = product(shapes[0]);
+    const scale = (settings.model_input_scales ?? [0])[0];
+    if (flat.length >= n) inputs = [flat.slice(0, n).map((f) => feltToFloat(f, scale))];
   }
-  let at = 0;
-  const take = (shape, scale) => {
-    const n = product(shape);
-    const vals = flat.slice(at, at + n).map((f) => feltToFloat(f, scale));
-    at += n;
-    return vals;
-  };
-  const inputs = inPub ? inScales.map((s, i) => take(shapes[i], s)) : null;
-  const outputs = outPub ? outScales.map((s, i) => take(shapes[nIn + i], s)) : null;
-  return { inputs, outputs, decoded: true, count: flat.length };
+  if (isPublic(ra.output_visibility) && shapes.length) {
+    const n = product(shapes[shapes.length - 1]);
+    const scale = (settings.model_output_scales ?? [0])[0];
+    if (flat.length >= n) outputs = [flat.slice(flat.length - n).map((f) => feltToFloat(f, scale))];
+  }
+  return { inputs, outputs, count: flat.length };
+}
+var close = (x, y) => Math.abs(x - y) <= Math.max(1e-9 * Math.max(Math.abs(x), Math.abs(y)), 1e-9);
+function sameFloats(a, b) {
+  if (a === null || a === void 0 || b === null) return (a ?? null) === null && b === null;
+  const fa = a.flat();
+  const fb = b.flat();
+  return fa.length === fb.length && fa.every((x, i) => close(x, fb[i]));
 }
 function argmax(xs) {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
   return best;
 }
-function claimProblems(bundle, decoded, settings) {
+function claimProblems(bundle, decoded) {
   const problems = [];
-  const compare = (name, claimed, proven, scales) => {
-    if (claimed === null || claimed === void 0 || proven === null) return;
-    if (claimed.length !== proven.length) {
-      problems.push(`bundle has ${claimed.length} ${name} tensors, the proof ${proven.length}`);
-      return;
-    }
-    claimed.forEach((row2, t) => {
-      const tol = 0.5 / 2 ** scales[t];
-      if (row2.length !== proven[t].length) {
-        problems.push(`${name}[${t}] has ${row2.length} values in the bundle, ${proven[t].length} in the proof`);
-        return;
-      }
-      const i = row2.findIndex((x, j) => !(Math.abs(x - proven[t][j]) <= tol));
-      if (i >= 0) {
-        problems.push(`${name}[${t}][${i}] is ${row2[i]} in the bundle but ${proven[t][i]} in the proof`);
-      }
-    });
-  };
-  compare("inputs", bundle.inputs, decoded.inputs, settings.model_input_scales ?? []);
-  compare("outputs", bundle.outputs, decoded.outputs, settings.model_output_scales ?? []);
-  if (typeof bundle.prediction === "number" && decoded.outputs?.length) {
-    const proven = argmax(decoded.outputs[0]);
-    if (proven !== bundle.prediction) {
-      problems.push(`bundle predicts class ${bundle.prediction}, the proven output's argmax is ${proven}`);
-    }
+  if (!sameFloats(bundle.outputs, decoded.outputs)) {
+    problems.push("the bundle's outputs do not match the public outputs in the proof");
   }
+  if (!sameFloats(bundle.inputs, decoded.inputs)) {
+    problems.push("the bundle's inputs do not match the public inputs in the proof");
+  }
+  const p = bundle.prediction ?? null;
+  const out = decoded.outputs === null ? null : decoded.outputs.flat();
+  const follows = out === null ? p === null : typeof p === "number" ? Number.isInteger(p) && p === argmax(out) : Array.isArray(p) ? sameFloats([p.flat()], [out]) : false;
+  if (!follows) problems.push("the bundle's prediction does not follow from the proven outputs");
   return problems;
 }
 function proofForEngine(proof) {
@@ -852,11 +836,13 @@ async function check() {
     if (stale()) return;
     rows.push(["checked against", files.source]);
     const [vkHash, settingsHash] = await Promise.all([sha256Hex(files.vk), sha256Hex(files.settings)]);
-    if (vkHash !== c.vk_sha256) {
-      throw new BundleError(`the vk is not the one the bundle names (its sha256 is ${vkHash})`);
-    }
-    if (settingsHash !== c.settings_sha256) {
-      throw new BundleError(`the settings are not the ones the bundle names (sha256 ${settingsHash})`);
+    if (stale()) return;
+    const other = [["vk", c.vk_sha256, vkHash], ["settings", c.settings_sha256, settingsHash]].find(([, want, got]) => want !== got);
+    if (other) {
+      const [what, want, got] = other;
+      setVerdict("invalid", `invalid: the bundle belongs to another circuit (its ${what} sha256 is ${want.slice(0, 12)}\u2026, the ${what} it was checked against ${got.slice(0, 12)}\u2026)`);
+      showDetails(rows);
+      return;
     }
     let settings;
     try {
@@ -865,10 +851,7 @@ async function check() {
       throw new BundleError("the settings file is not JSON");
     }
     const decoded = decodePublic(bundle.proof, settings);
-    rows.push(
-      ["public inputs (proven)", decoded.decoded ? fmt(decoded.inputs) : `${decoded.count} field elements (not decoded)`],
-      ["public outputs (proven)", decoded.decoded ? fmt(decoded.outputs) : "see bundle"]
-    );
+    rows.push(["public inputs (proven)", fmt(decoded.inputs)], ["public outputs (proven)", fmt(decoded.outputs)]);
     if (bundle.prediction !== null && bundle.prediction !== void 0) {
       rows.push(["prediction", JSON.stringify(bundle.prediction)]);
     }
@@ -890,7 +873,7 @@ async function check() {
       why = String(e?.message ?? e).replace(/^Error: /, "");
     }
     const ms = performance.now() - tv;
-    const problems = ok ? claimProblems(bundle, decoded, settings) : [];
+    const problems = ok ? claimProblems(bundle, decoded) : [];
     rows.push(["time", `${ms.toFixed(0)} ms to verify (${(performance.now() - t0).toFixed(0)} ms in all)`]);
     if (!ok) {
       setVerdict("invalid", `invalid: the proof does not verify (${why})`);
