@@ -152,14 +152,15 @@ def compile_sources(
 
 
 def _compile(solcjs: Path, std_in: dict[str, Any]) -> dict[str, Any]:
-    # solcjs reads stdin with a blocking readFileSync(0), which fails with EAGAIN on a pipe:
-    # hand it a real file instead.
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(std_in, f)
-    try:
-        out = _run([str(solcjs), "--standard-json"], stdin_path=Path(f.name), timeout=600)
-    finally:
-        os.unlink(f.name)
+    # Files, not pipes, on both ends: solcjs reads stdin with a blocking readFileSync(0), which
+    # fails with EAGAIN on a pipe, and node's pipe writes are asynchronous, which loses part of
+    # a large output (a >24 KiB contract's JSON came back with its middle missing).
+    with tempfile.TemporaryDirectory(prefix="zkverify-solc-") as tmp:
+        in_path, out_path = Path(tmp) / "input.json", Path(tmp) / "output.json"
+        in_path.write_text(json.dumps(std_in))
+        _run([str(solcjs), "--standard-json"], stdin_path=in_path, stdout_path=out_path,
+             timeout=600)
+        out = out_path.read_text()
     # solcjs may print a banner (">>> Cannot retry compilation with SMT ...") before the JSON.
     start = out.find("{")
     try:
@@ -171,20 +172,25 @@ def _compile(solcjs: Path, std_in: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _run(cmd: list[str], stdin_path: Path | None, timeout: float) -> str:
+def _run(cmd: list[str], stdin_path: Path | None, timeout: float,
+         stdout_path: Path | None = None) -> str:
+    """Run a node tool with files for stdin/stdout; return stdout (empty when it went to a file)."""
     try:
-        with open(stdin_path or os.devnull, "rb") as stdin:
+        with open(stdin_path or os.devnull, "rb") as stdin, \
+                open(stdout_path or os.devnull, "wb") as stdout_file:
             proc = subprocess.run(
-                cmd, stdin=stdin, capture_output=True, text=True, timeout=timeout, check=False
+                cmd, stdin=stdin, stdout=stdout_file if stdout_path else subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True, timeout=timeout, check=False,
             )
     except FileNotFoundError:
         raise EvmError(f"{cmd[0]}: cannot run (is node installed?)") from None
     except subprocess.TimeoutExpired:
         raise EvmError(f"{cmd[0]}: timed out after {timeout:.0f} s") from None
+    stdout = proc.stdout or ""
     if proc.returncode != 0:
-        tail = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        tail = (proc.stderr.strip() or stdout.strip()).splitlines()
         raise EvmError(f"{cmd[0]} failed: {tail[-1] if tail else f'exit {proc.returncode}'}")
-    return proc.stdout
+    return stdout
 
 
 def _contracts(output: dict[str, Any]) -> dict[str, Contract]:
