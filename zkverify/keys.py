@@ -138,6 +138,8 @@ def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
     try:
         shutil.copyfile(compiled, work / "model.compiled")
         engine.setup(work / "model.compiled", work / "vk.key", work / "pk.key", srs.path)
+        for f in work.iterdir():  # circuit dirs hard-link these: never let a write go through
+            f.chmod(0o444)
         if slot.exists():  # another process won the race; its keys are as good as ours
             shutil.rmtree(work)
         else:
