@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import EvmError
+from .errors import EvmError, UsageError
 
 
 class RpcRevert(Exception):
@@ -35,7 +35,7 @@ class RpcClient:
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         if not url.startswith(("http://", "https://")):
-            raise EvmError(f"--rpc {url}: not an http(s) URL")
+            raise UsageError(f"--rpc {url}: not an http(s) URL")
         self.url = url
         self.timeout = timeout
         self._id = 0
