@@ -11,7 +11,10 @@ import importlib
 import click
 
 # (module, attribute) of each command to register on the top-level group.
-COMMANDS: list[tuple[str, str]] = []
+COMMANDS: list[tuple[str, str]] = [
+    ("serve", "serve"),
+    ("serve", "infer"),
+]
 
 
 def load_all() -> list[click.Command]:
