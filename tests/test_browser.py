@@ -11,8 +11,14 @@ import copy
 import functools
 import http.server
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -253,3 +259,99 @@ def test_static_page_only_fetches_public_files(static_page: Page, tiny_bundle: A
         ("GET", "ezkl_bg.wasm.gz"),
         ("GET", "v1/circuits"),
     }
+
+
+# --- served mode: `zkverify serve` hosts the page and the circuits --------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, tiny_circuit: Any, other_circuit: Any) -> Iterator[str]:
+    """A real `zkverify serve` process on 127.0.0.1 hosting two circuits (tiny one second)."""
+    pytest.importorskip("zkverify.service", reason="the HTTP service has not landed")
+    tmp = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    env = {**os.environ, "ZKVERIFY_TOKEN": "browser-test-token"}
+    cmd = [
+        sys.executable, "-c", "from zkverify.cli import main; main()", "serve",
+        str(other_circuit.path), str(tiny_circuit.path), "--host", "127.0.0.1",
+        "--port", str(port), "--db", str(tmp / "proofs.sqlite"),
+    ]  # fmt: skip
+    log = open(tmp / "serve.log", "wb")  # noqa: SIM115 (closed below, after the process)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"zkverify serve exited: {(tmp / 'serve.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(base + "healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"zkverify serve did not come up: {(tmp / 'serve.log').read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture
+def served_page(browser: Any, served: str) -> Iterator[Page]:
+    p = Page(browser, served)
+    yield p
+    assert p.errors == []
+    p.close()
+
+
+def test_served_page_picks_the_hosted_circuit_and_verifies(
+    served_page: Page, served: str, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    assert served_page.page.text_content("#mode").startswith("This server hosts 2 circuits")
+    b = bundle_dict(tiny_bundle)
+    text = served_page.verdict(write(tmp_path / "bundle.json", b))
+    assert text.startswith("valid"), text
+    d = served_page.details()
+    assert d["checked against"] == f'circuit "{b["circuit"]["name"]}" hosted by this server'
+    # Only GETs of public files: the page never asks the server for a verdict.
+    methods = {m for m, _ in served_page.requests}
+    assert methods == {"GET"}
+    fetched = {u.rsplit("/", 1)[1] for _, u in served_page.requests if "/files/" in u}
+    assert fetched == {"vk.key", "settings.json", "kzg.srs"}
+    assert not any("/v1/verify" in u for _, u in served_page.requests)
+
+
+def test_served_flipped_proof_byte_is_invalid(served_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:
+    b = bundle_dict(tiny_bundle)
+    b["proof"]["proof"][len(b["proof"]["proof"]) // 3] ^= 0x80
+    text = served_page.verdict(write(tmp_path / "flipped.json", b))
+    assert text.startswith("invalid: the proof does not verify"), text
+
+
+def test_served_bundle_of_an_unhosted_circuit_is_an_error(
+    served_page: Page, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    b = bundle_dict(tiny_bundle)
+    b["circuit"]["model_sha256"] = "0" * 64
+    text = served_page.verdict(write(tmp_path / "unhosted.json", b))
+    assert text.startswith("error: no circuit hosted here matches the bundle"), text
+
+
+def test_served_malformed_file_is_an_error(served_page: Page, tmp_path: Path) -> None:
+    text = served_page.verdict(write(tmp_path / "bad.json", b"\x89PNG not a bundle"))
+    assert text.startswith("error: not valid JSON"), text

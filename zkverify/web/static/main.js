@@ -785,11 +785,11 @@ async function circuitFiles(bundle) {
     throw new BundleError("pick the circuit's vk.key, settings.json and kzg.srs to verify against");
   }
   const c = pickHosted(state.hosted, bundle.circuit);
-  const at = (name) => new URL(c.files[name], c.base);
+  const at = (key, name) => new URL(c.files?.[key] ?? `circuits/${encodeURIComponent(c.id)}/files/${name}`, c.base);
   const [vkB, settingsB, srsB] = await Promise.all([
-    fetchBytes(at("vk"), "vk.key"),
-    fetchBytes(at("settings"), "settings.json"),
-    fetchBytes(at("srs"), "kzg.srs")
+    fetchBytes(at("vk", "vk.key"), "vk.key"),
+    fetchBytes(at("settings", "settings.json"), "settings.json"),
+    fetchBytes(at("srs", "kzg.srs"), "kzg.srs")
   ]);
   return { source: `circuit "${c.name || c.id}" hosted by this server`, vk: vkB, settings: settingsB, srs: srsB };
 }
@@ -853,7 +853,8 @@ async function check() {
     const decoded = decodePublic(bundle.proof, settings);
     rows.push(["public inputs (proven)", fmt(decoded.inputs)], ["public outputs (proven)", fmt(decoded.outputs)]);
     if (bundle.prediction !== null && bundle.prediction !== void 0) {
-      rows.push(["prediction", JSON.stringify(bundle.prediction)]);
+      const p = bundle.prediction;
+      rows.push(["prediction", Number.isInteger(p) ? `class ${p} (argmax of the outputs)` : JSON.stringify(p)]);
     }
     rows.push(["proved with", `ezkl ${bundle.ezkl_version}, ${bundle.created_at ?? "time unknown"}`]);
     await new Promise((r) => setTimeout(r, 0));
