@@ -142,13 +142,33 @@ def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
 @click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
               help="Proof bundle file (a directory for a batch of inputs).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool) -> None:
-    """Prove one inference (INPUT: .json or .npy) and write a proof bundle."""
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Batch: local worker processes (with --ray: Ray actors, default one per CPU).")
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Batch: prove on Ray (`local`, `auto` or a cluster address like host:6379).")
+def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers: int,
+          ray_address: str | None) -> None:
+    """Prove one inference (INPUT: .json or .npy) and write a proof bundle.
+
+    A batch (INPUT: .jsonl, one input a line, or an .npy with a batch axis) writes one bundle
+    per input into the directory -o, skips valid bundles already there, and exits 1 if any
+    input failed.
+    """
     from .progress import for_terminal
     from .prove import Prover
 
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
+    from .batch import is_batch_input
+
+    if is_batch_input(input_path, prover.input_shape):
+        from .batch_cli import prove_batch
+
+        sys.exit(prove_batch(circuit_dir, input_path, out, workers, ray_address, as_json))
+    if workers > 1 or ray_address:
+        from .errors import UsageError
+
+        raise UsageError("--workers and --ray apply to a batch of inputs (.jsonl or batched .npy)")
     with progress.stage("prove"):
         bundle = prover.prove_file(input_path, out)
     info = {"bundle": str(out), "circuit": bundle.circuit.name, "prediction": bundle.prediction,
