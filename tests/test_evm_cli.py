@@ -156,3 +156,12 @@ def test_help_does_not_import_heavy_modules() -> None:
             "print(sorted(m for m in ('ezkl', 'pyrevm', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_registered_on_the_main_cli() -> None:
+    from zkverify.cli import cli
+
+    r = CliRunner().invoke(cli, ["evm", "--help"])
+    assert r.exit_code == 0, r.output
+    for sub in ("export", "calldata", "verify"):
+        assert sub in r.output
