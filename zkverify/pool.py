@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
-from .errors import ServiceError
+from .errors import EngineError, ServiceError, ZkVerifyError
 
 
 class Overloaded(ServiceError):
@@ -146,7 +146,15 @@ def prove_job(path: str, values: list[float]) -> tuple[dict[str, Any], float]:
 
     prover = _PROVERS.get(path) or _PROVERS.setdefault(path, Prover(path))
     t0 = time.perf_counter()
-    bundle = prover.prove_values(np.asarray(values, dtype=np.float64))
+    try:
+        bundle = prover.prove_values(np.asarray(values, dtype=np.float64))
+    except ZkVerifyError:
+        raise
+    except BaseException as e:
+        if isinstance(e, KeyboardInterrupt | SystemExit):
+            raise
+        # pyo3 panics are BaseExceptions that cannot even be pickled back to the server.
+        raise EngineError(f"ezkl prove failed: {_one_line(e)}") from None
     return bundle.model_dump(mode="json"), time.perf_counter() - t0
 
 
@@ -161,11 +169,19 @@ def verify_job(path: str, bundle: dict[str, Any]) -> dict[str, Any]:
         return verify_bundle(path, b).to_dict()
     except CircuitError:
         raise  # the hosted circuit itself is broken: the node's fault, not the bundle's
-    except Exception as e:  # noqa: BLE001 - any failure to check a proof means "not valid"
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return {"valid": False, "reason": f"the proof could not be checked: {msg}",
+    except BaseException as e:
+        # Any other failure to check a proof (ezkl errors, pyo3 panics on garbled field
+        # elements, which are BaseExceptions) means "not valid".
+        if isinstance(e, KeyboardInterrupt | SystemExit):
+            raise
+        return {"valid": False, "reason": f"the proof could not be checked: {_one_line(e)}",
                 "circuit": None, "proof_hash": b.proof_hash(), "prediction": b.prediction,
                 "outputs": b.outputs, "seconds": 0.0}
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0][:300] if text else type(e).__name__
 
 
 def verifier_job(path: str) -> str:
