@@ -274,7 +274,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, tiny_circuit: Any, other_circuit: Any) -> Iterator[str]:
     """A real `zkverify serve` process on 127.0.0.1 hosting two circuits (tiny one second)."""
-    pytest.importorskip("zkverify.service", reason="the HTTP service has not landed")
     tmp = tmp_path_factory.mktemp("served")
     port = _free_port()
     env = {**os.environ, "ZKVERIFY_TOKEN": "browser-test-token"}
