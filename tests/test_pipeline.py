@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import zkverify
-from zkverify.cli import cli
 from zkverify.circuit import build
+from zkverify.cli import cli
 from zkverify.errors import ToleranceError
 from zkverify.export import run_onnx
 from zkverify.files import sha256_file

@@ -12,6 +12,7 @@ import click
 
 # (module, attribute) of each command to register on the top-level group.
 COMMANDS: list[tuple[str, str]] = [
+    ("evm", "evm_group"),
     ("serve", "serve"),
     ("serve", "infer"),
 ]
