@@ -354,3 +354,19 @@ def test_served_bundle_of_an_unhosted_circuit_is_an_error(
 def test_served_malformed_file_is_an_error(served_page: Page, tmp_path: Path) -> None:
     text = served_page.verdict(write(tmp_path / "bad.json", b"\x89PNG not a bundle"))
     assert text.startswith("error: not valid JSON"), text
+
+
+def test_static_page_keeps_working_after_an_invalid_proof(
+    static_page: Page, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    # The engine throws on a bad proof; the wasm instance must stay usable for the next bundle.
+    good = bundle_dict(tiny_bundle)
+    bad = bundle_dict(tiny_bundle)
+    bad["proof"]["proof"][7] ^= 0x10
+    verdicts = [
+        static_page.verdict(write(tmp_path / f"{i}.json", b))
+        for i, b in enumerate([good, bad, b"{", good, bad, good])
+    ]
+    assert [v.split(":")[0] for v in verdicts] == [
+        "valid", "invalid", "error", "valid", "invalid", "valid",
+    ]  # fmt: skip

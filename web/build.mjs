@@ -39,6 +39,8 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(path.dirname(dest), ".static-build-"));
   try {
     await esbuild.build({
+      // Paths in the bundle's comments are relative to this, so any cwd builds the same bytes.
+      absWorkingDir: root,
       entryPoints: [path.join(here, "main.js")],
       bundle: true,
       format: "esm",
