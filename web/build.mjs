@@ -68,6 +68,8 @@ async function main() {
     };
     fs.writeFileSync(path.join(tmp, "build-info.json"), JSON.stringify(info, null, 2) + "\n");
 
+    // mkdtemp makes the folder private (0700); web servers running as another user must read it.
+    fs.chmodSync(tmp, 0o755);
     // Swap the folders: readers see the old build or the new one, never half of each.
     const old = `${dest}.old-${process.pid}`;
     if (fs.existsSync(dest)) fs.renameSync(dest, old);
