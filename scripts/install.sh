@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install zkverify into ./.venv and the node tools (solcjs, anvil, ezkl wasm) into ./node_modules.
+#   bash scripts/install.sh          # what the demo needs
+#   bash scripts/install.sh --dev    # + test/lint tools, the Ray extra, and Debian's chromium (as root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+python3 -m venv .venv
+. .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+if [ "$dev" = 1 ]; then
+  python -m pip install --quiet -e '.[dev,ray]'
+else
+  python -m pip install --quiet -e .
+fi
+npm ci --no-audit --no-fund --loglevel=error
+if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: Debian's chromium is not installed; browser tests will be skipped" >&2
+  fi
+fi
+echo "installed: $(python -c 'import zkverify; print("zkverify", zkverify.__version__)'), \
+node tools: $(ls node_modules/.bin | tr '\n' ' ')"
