@@ -363,10 +363,8 @@ def test_static_page_keeps_working_after_an_invalid_proof(
     good = bundle_dict(tiny_bundle)
     bad = bundle_dict(tiny_bundle)
     bad["proof"]["proof"][7] ^= 0x10
-    verdicts = [
-        static_page.verdict(write(tmp_path / f"{i}.json", b))
-        for i, b in enumerate([good, bad, b"{", good, bad, good])
-    ]
+    sequence: list[dict[str, Any] | bytes] = [good, bad, b"{", good, bad, good]
+    verdicts = [static_page.verdict(write(tmp_path / f"{i}.json", b)) for i, b in enumerate(sequence)]
     assert [v.split(":")[0] for v in verdicts] == [
         "valid", "invalid", "error", "valid", "invalid", "valid",
     ]  # fmt: skip
