@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import models
 import numpy as np
 import torch
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
-
-import models
 
 HERE = Path(__file__).parent
 CALIBRATION = 32

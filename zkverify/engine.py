@@ -185,7 +185,7 @@ def verify(proof: Path, settings: Path, vk: Path, srs: Path) -> tuple[bool, str]
     try:
         with _quiet_stderr():
             ok = ezkl.verify(proof_path=str(proof), settings_path=str(settings), vk_path=str(vk),
-                             srs_path=str(srs))
+                             srs_path=str(srs), reduced_srs=False)
     except RuntimeError as e:
         msg = _clean(e)
         if "[halo2]" in msg or "failed to load the proof" in msg:
@@ -200,7 +200,7 @@ def felt_to_float(felt: str, scale: int) -> float:
 
 
 def float_to_felt(value: float, scale: int) -> str:
-    return str(ezkl.float_to_felt(value, scale))
+    return str(ezkl.float_to_felt(value, scale, ezkl.PyInputType.F64))
 
 
 def create_evm_verifier(vk: Path, settings: Path, sol: Path, abi: Path, srs: Path,

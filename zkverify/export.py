@@ -109,7 +109,8 @@ def export_module(module: Any, input_shape: tuple[int, ...], out_dir: Path,
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(module.eval(), (example,), buf, input_names=["input"],
+            torch.onnx.export(module.eval(), (example,), buf,  # type: ignore[arg-type]
+                              input_names=["input"],
                               output_names=["output"], opset_version=OPSET, dynamo=False)
     except Exception as e:
         raise ModelError(f"torch.onnx.export failed for input shape {input_shape}: "
@@ -120,10 +121,10 @@ def export_module(module: Any, input_shape: tuple[int, ...], out_dir: Path,
         expected = [np.asarray(module(x).detach().numpy()) for x in xs]
     got = run_onnx(onnx_bytes, [x.numpy() for x in xs])
     diff = 0.0
-    for e, g in zip(expected, got, strict=True):
-        if e.shape != g.shape:
-            raise ModelError(f"ONNX output shape {g.shape} differs from torch's {e.shape}")
-        diff = max(diff, float(np.max(np.abs(e - g))))
+    for want, have in zip(expected, got, strict=True):
+        if want.shape != have.shape:
+            raise ModelError(f"ONNX output shape {have.shape} differs from torch's {want.shape}")
+        diff = max(diff, float(np.max(np.abs(want - have))))
     if not np.isfinite(diff) or diff > EXPORT_ATOL:
         raise ModelError(f"ONNX export disagrees with torch: max abs diff {diff:.3g} > {EXPORT_ATOL}")
     onnx_path, input_path = out_dir / ONNX, out_dir / INPUT

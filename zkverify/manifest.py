@@ -13,8 +13,8 @@ from .__about__ import __version__
 from .errors import BundleError, CircuitError
 from .files import read_json, sha256_bytes, sha256_file, write_json_atomic
 
-BUNDLE_FORMAT = "zkverify.proof-bundle/1"
-MANIFEST_FORMAT = "zkverify.circuit/1"
+BUNDLE_FORMAT: Literal["zkverify.proof-bundle/1"] = "zkverify.proof-bundle/1"
+MANIFEST_FORMAT: Literal["zkverify.circuit/1"] = "zkverify.circuit/1"
 
 # ezkl's own default names, so a circuit directory still works with ezkl alone.
 ONNX, SETTINGS, COMPILED, PK, VK, SRS = (
