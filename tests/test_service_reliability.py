@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +51,8 @@ def test_full_queue_answers_429_and_the_node_keeps_serving(tiny_circuit: Circuit
         metrics = httpx.get(s.url + "/metrics").text
         assert 'zkverify_rejected_total{pool="prove",status="429"}' in metrics
         health = httpx.get(s.url + "/healthz").json()
-        assert health["queues"]["prove"] == {"running": 0, "waiting": 0, "workers": 1, "max_queue": 1}
+        assert health["queues"]["prove"] == {"running": 0, "waiting": 0, "workers": 1, "max_queue": 1,
+                                            "restarts": 0}
         assert burst_infer(s.url, 1)[0].status_code == 200
 
 
@@ -62,6 +65,23 @@ def test_waiting_past_the_queue_timeout_answers_503(tiny_circuit: CircuitDir, tm
         assert set(codes) <= {200, 503} and codes.count(200) >= 1 and codes.count(503) >= 1, codes
         assert all("busy" in r.json()["detail"] for r in answers if r.status_code == 503)
         assert httpx.get(s.url + "/healthz").json()["queues"]["prove"]["waiting"] == 0
+
+
+def test_a_dead_worker_is_replaced(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    with ThreadServer([tiny_circuit.path], tmp_path / "db", max_concurrency=1,
+                      verify_workers=1) as s:
+        pool = s.app.state.pools["prove"]
+        (pid,) = list(pool._executor._processes)  # the one prove worker this test's server started
+        os.kill(pid, signal.SIGKILL)
+        codes = []
+        for _ in range(3):
+            r = burst_infer(s.url, 1)[0]
+            codes.append(r.status_code)
+            if r.status_code == 200:
+                break
+            assert r.status_code == 503 and "worker process died" in r.json()["detail"]
+        assert codes[-1] == 200 and 503 in codes, codes
+        assert httpx.get(s.url + "/healthz").json()["queues"]["prove"]["restarts"] == 1
 
 
 def test_gate_hands_slots_over_in_order_and_survives_cancellation() -> None:

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,6 +32,10 @@ class Overloaded(ServiceError):
     def __init__(self, message: str, status: int, pool: str) -> None:
         super().__init__(message)
         self.status, self.pool = status, pool
+
+
+class WorkerDied(ServiceError):
+    """A worker process died mid-job (OOM kill, abort); the pool was replaced."""
 
 
 class Gate:
@@ -104,15 +109,21 @@ class WorkerPool:
         self.workers = workers
         self._paths = circuit_paths
         self._executor: ProcessPoolExecutor | None = None
+        self._restart_lock = asyncio.Lock()
+        self.restarts = 0
 
     def start(self) -> None:
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: the server process has threads (uvicorn, sqlite, anyio) by now.
         ctx = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx,
-                                             initializer=_load_provers, initargs=(self._paths,))
+        executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_load_provers,
+                                       initargs=(self._paths,))
         # Start every worker now so the first requests do not pay for imports and loading.
-        for f in [self._executor.submit(time.sleep, 0.05) for _ in range(self.workers)]:
+        for f in [executor.submit(time.sleep, 0.05) for _ in range(self.workers)]:
             f.result()
+        return executor
 
     def shutdown(self) -> None:
         if self._executor is not None:
@@ -120,10 +131,25 @@ class WorkerPool:
             self._executor = None
 
     async def run(self, fn: Any, *args: Any) -> Any:
-        if self._executor is None:
-            raise ServiceError(f"{self.gate.name} pool is not running")
         async with self.gate.slot():
-            return await asyncio.wrap_future(self._executor.submit(fn, *args))
+            executor = self._executor
+            if executor is None:
+                raise ServiceError(f"{self.gate.name} pool is not running")
+            try:
+                return await asyncio.wrap_future(executor.submit(fn, *args))
+            except BrokenProcessPool:
+                await self._replace(executor)
+                raise WorkerDied(f"a {self.gate.name} worker process died; the workers were "
+                                 f"restarted, retry") from None
+
+    async def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """A dead worker breaks the whole executor; swap in a new one (once per breakage)."""
+        async with self._restart_lock:
+            if self._executor is not broken:
+                return
+            self._executor = await asyncio.to_thread(self._new_executor)
+            self.restarts += 1
+            broken.shutdown(wait=False, cancel_futures=True)
 
 
 # --- jobs (run inside the worker processes) -----------------------------------------------

@@ -220,7 +220,8 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
         proofs = await asyncio.to_thread(store.count)
         return {"status": "ok", "version": __version__, "circuits": list(hosted), "proofs": proofs,
                 "queues": {n: {"running": p.gate.running, "waiting": p.gate.waiting,
-                               "workers": p.gate.limit, "max_queue": p.gate.max_queue}
+                               "workers": p.gate.limit, "max_queue": p.gate.max_queue,
+                               "restarts": p.restarts}
                            for n, p in pools.items()}}
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
