@@ -35,11 +35,13 @@ def test_verifier_source_leaves_home_alone(
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     source = evm.verifier_source(tiny_circuit)
     assert "contract Halo2Verifier" in source
     assert source.rstrip().endswith("}")
     assert list(home.iterdir()) == []  # ezkl's svm lookup never saw this HOME
-    assert os.environ["HOME"] == str(home)
+    assert os.environ["HOME"] == str(home)  # and the environment is restored
+    assert os.environ["HTTPS_PROXY"] == "http://proxy.invalid:3128"
 
 
 def test_compiled_verifier(verifier: evm.Verifier) -> None:

@@ -92,25 +92,34 @@ class EvmResult:
         }
 
 
+# Proxy variables pointing at a closed local port: should ezkl's svm try to download solc
+# (it does when the network is up), the attempt fails at once and nothing is fetched.
+_NO_NETWORK = {name: "http://127.0.0.1:9" for name in
+               ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                "all_proxy")}
+
+
 @contextmanager
 def _private_home(path: Path) -> Iterator[None]:
     """Point $HOME at ``path`` for one ezkl call, so its svm lookup never touches the real home.
 
     ezkl's create_evm_verifier writes the .sol, then looks for ``$HOME/.svm/0.8.20/solc-0.8.20``
     and tries to download it (creating ``$HOME/.svm``). The lock keeps concurrent callers (the
-    HTTP service) from seeing each other's HOME.
+    HTTP service) from seeing each other's environment.
     """
+    overrides = {"HOME": str(path), **_NO_NETWORK, "NO_PROXY": "", "no_proxy": ""}
     with _HOME_LOCK:
-        old = os.environ.get("HOME")
+        saved = {k: os.environ.get(k) for k in overrides}
         path.mkdir(parents=True, exist_ok=True)
-        os.environ["HOME"] = str(path)
+        os.environ.update(overrides)
         try:
             yield
         finally:
-            if old is None:
-                os.environ.pop("HOME", None)
-            else:
-                os.environ["HOME"] = old
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def verifier_source(circuit_dir: CircuitDir) -> str:
