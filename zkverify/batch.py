@@ -10,9 +10,10 @@ Resume rule (cheap, but real): an existing bundle is skipped only when the journ
 was proved here from an input with the same sha256 (of its float64 values, whatever the file
 form), the file's sha256 is the one journaled when it was written (so any edit, truncation or
 replacement is caught without re-running ezkl verify), and it parses as a bundle naming this
-circuit (model, settings and vk hashes). Anything else is proved again and replaced atomically. Bundles and the summary are written atomically and
-only by this (driver) process, so Ctrl-C, SIGTERM or SIGKILL never leave a half-written
-bundle; a journal line cut short by a kill is ignored.
+circuit (model, settings and vk hashes). Anything else is proved again and replaced
+atomically. Bundles and the summary are written atomically and only by this (driver)
+process, so Ctrl-C, SIGTERM or SIGKILL never leave a half-written bundle; a journal line cut
+short by a kill is ignored.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("evm", "evm_group"),
     ("serve", "serve"),
     ("serve", "infer"),
+    ("tune", "tune"),
+    ("tune", "estimate"),
 ]
 
 

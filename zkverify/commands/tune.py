@@ -1,0 +1,111 @@
+"""`zkverify tune` and `zkverify estimate`: the cheapest accurate circuit, and its cost up front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..cli import build_options, console, emit_json
+
+
+def _config(**kw: Any) -> Any:
+    from ..circuit import BuildConfig
+
+    return BuildConfig(**{k: v for k, v in kw.items() if v is not None})
+
+
+def _csv_ints(value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        return tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected comma-separated integers") from None
+
+
+@click.command()
+@click.argument("source")
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
+              help="Circuit directory to build with the chosen settings.")
+@build_options
+@click.option("--max-error", type=float, help="Bound on max abs output error (calibration data).")
+@click.option("--min-agreement", type=float, help="Bound on argmax agreement with the float model.")
+@click.option("--scales", help="Scales to search, e.g. 5,6,7,8 (default 2..13).")
+@click.option("--prove-top", type=click.IntRange(min=1), default=3, show_default=True,
+              help="How many of the best-predicted candidates to really prove and verify.")
+def tune(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
+         output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
+         fetch_srs: bool, name: str | None, as_json: bool, max_error: float | None,
+         min_agreement: float | None, scales: str | None, prove_top: int) -> None:
+    """Search scales, logrows, decomposition and columns for the cheapest accurate circuit."""
+    from ..progress import for_terminal
+    from ..tune import SearchSpace
+    from ..tune import tune as run_tune
+
+    cfg = _config(name=name, input_visibility=input_visibility, output_visibility=output_visibility,
+                  param_visibility=param_visibility, calibration_data=calibration_data,
+                  srs_file=srs_file, fetch_srs=fetch_srs)
+    space = SearchSpace(prove_top=prove_top)
+    if (s := _csv_ints(scales)) is not None:
+        space = SearchSpace(scales=s, prove_top=prove_top)
+    res = run_tune(source, out, cfg, max_error, min_agreement, space, for_terminal(as_json))
+    if as_json:
+        emit_json({"circuit_dir": str(out), "chosen": res.chosen.to_dict(), "bound": res.bound,
+                   "seconds": res.seconds, "candidates": [c.to_dict() for c in res.candidates]})
+        return
+    print_candidates(console(), res)
+
+
+def print_candidates(con: Any, res: Any) -> None:
+    from rich.table import Table
+
+    from ..estimate import human_bytes
+
+    t = Table(title="candidates (scale, decomposition base^legs, inner columns)")
+    for col in ("scale", "decomp", "cols", "logrows", "rows", "pred. prove", "prove", "pk",
+                "max error", "agreement", "status"):
+        t.add_column(col, justify="left" if col in ("status", "decomp") else "right")
+    for c in sorted(res.candidates, key=lambda c: (c.status != "verified", c.logrows)):
+        ra = c.run_args
+        t.add_row(str(ra["input_scale"]), f"{ra['decomp_base']}^{ra['decomp_legs']}",
+                  str(ra["num_inner_cols"]), str(ra.get("logrows", "")), f"{c.num_rows:,}",
+                  _s(c.predicted_prove_seconds), _s(c.prove_seconds),
+                  human_bytes(c.pk_bytes) if c.pk_bytes else "",
+                  f"{c.max_abs_error:.3g}" if c.max_abs_error is not None else "",
+                  f"{c.argmax_agreement:.3f}" if c.argmax_agreement is not None else "",
+                  ("[bold green]chosen[/]" if c is res.chosen else c.status))
+    con.print(t)
+    ch = res.chosen
+    con.print(f"chosen: scale {ch.run_args['input_scale']}, logrows {ch.logrows}, decomp "
+              f"{ch.run_args['decomp_base']}^{ch.run_args['decomp_legs']}, "
+              f"{ch.run_args['num_inner_cols']} inner cols: prove {ch.prove_seconds:.2f}s, pk "
+              f"{human_bytes(ch.pk_bytes or 0)} (searched in {res.seconds:.0f}s)")
+    if res.build is not None:
+        con.print(f"built {res.build.circuit.path}")
+
+
+def _s(v: float | None) -> str:
+    return "" if v is None else f"{v:.2f}s"
+
+
+@click.command()
+@click.argument("source")
+@click.option("--calibration-data", type=click.Path(path_type=Path),
+              help=".json or .npy samples (batch first) to calibrate on.")
+@click.option("--logrows", type=int, help="Fix logrows instead of letting calibration pick.")
+@click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
+def estimate(source: str, calibration_data: Path | None, logrows: int | None,
+             as_json: bool) -> None:
+    """Predict rows, logrows, pk size, setup/prove time, memory and gas before key setup."""
+    from ..estimate import estimate_source, lines
+
+    cfg = _config(calibration_data=calibration_data,
+                  run_args={"logrows": logrows} if logrows else None)
+    est, settings = estimate_source(source, cfg)
+    if as_json:
+        emit_json({**est.to_dict(), "run_args": settings["run_args"]})
+        return
+    for line in lines(est, Path(source).stem):
+        click.echo(line)
