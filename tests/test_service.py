@@ -191,6 +191,7 @@ MALFORMED = [
     ("post", "/v1/verify", b"", 400, "empty request body"),
     ("post", "/v1/verify", b"[" * 50_000 + b"]" * 50_000, 400, "not usable JSON"),
     ("post", "/v1/verify", b"\xff\xfe", 400, "JSON"),
+    ("post", "/v1/circuits/tiny_mlp/infer", b"[" + b"9" * 5000 + b", 0, 0, 0]", 400, "not usable JSON"),
     ("post", "/v1/verify", b"[1, 2]", 422, "not a proof bundle"),
     ("post", "/v1/verify", b'{"format": "other/1"}', 422, "not a zkverify proof bundle"),
     ("post", "/v1/verify", b'{"format": "zkverify.proof-bundle/1"}', 422, "malformed proof bundle"),
@@ -261,7 +262,9 @@ def _metric(text: str, name: str) -> float:
 
 
 def test_openapi_schema_lists_the_endpoints(client: httpx.Client) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
+    schema = client.get("/openapi.json").json()
+    assert "$defs" not in json.dumps(schema)  # every $ref resolves inside the document
+    paths = schema["paths"]
     for p in ("/v1/circuits", "/v1/circuits/{cid}", "/v1/circuits/{cid}/files/{name}",
               "/v1/circuits/{cid}/infer", "/v1/verify", "/v1/proofs/{proof_hash}", "/healthz",
               "/metrics"):

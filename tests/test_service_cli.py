@@ -132,3 +132,26 @@ def test_infer_failures_exit_codes(node: ThreadServer, tiny_circuit: CircuitDir,
     assert r.exit_code == code, r.output
     assert r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1
     assert not out.exists() and TOKEN not in r.output
+
+
+@pytest.mark.parametrize("case,message", [
+    ("missing dir", "not a circuit directory"),
+    ("same circuit twice", "circuit id 'tiny_mlp' is already hosted from"),
+    ("missing token file", "cannot read the token file"),
+    ("empty token file", "expected one line holding the token"),
+])
+def test_serve_refuses_to_start_with_a_usage_error(tiny_circuit: CircuitDir, tmp_path: Path,
+                                                   case: str, message: str) -> None:
+    dirs, extra = [tiny_circuit.path], []
+    if case == "missing dir":
+        dirs = [tmp_path / "nope"]
+    elif case == "same circuit twice":
+        dirs = [tiny_circuit.path, tiny_circuit.path]
+    elif case == "missing token file":
+        extra = ["--token-file", tmp_path / "missing"]
+    else:
+        (tmp_path / "empty").write_text("\n")
+        extra = ["--token-file", tmp_path / "empty"]
+    r = run("serve", *dirs, "--db", tmp_path / "db.sqlite3", "--port", free_port(), *extra)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("error: ") and message in r.stderr and r.stderr.count("\n") == 1

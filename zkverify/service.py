@@ -275,7 +275,8 @@ async def _json_body(request: Request, limit: int) -> Any:
     except json.JSONDecodeError as e:
         raise HTTPException(400, f"request body is not valid JSON ({e.msg} at line {e.lineno}, "
                                  f"column {e.colno})") from None
-    except (UnicodeDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:
+        # UnicodeDecodeError, integers over Python's digit limit, nesting past the stack.
         raise HTTPException(400, f"request body is not usable JSON ({type(e).__name__})") from None
 
 
@@ -313,7 +314,25 @@ def _error_handlers(app: FastAPI, metrics: Metrics) -> None:
 
 def _body_doc(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "description": description,
-                            "content": {"application/json": {"schema": schema}}}}
+                            "content": {"application/json": {"schema": _inline_defs(schema)}}}}
+
+
+def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON schema with its ``$defs`` inlined (OpenAPI cannot resolve ``#/$defs``)."""
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    result: dict[str, Any] = walk(schema)
+    return result
 
 
 def _mount_web(app: FastAPI) -> None:
