@@ -52,6 +52,7 @@ def test_export_writes_verifier_abi_bytecode(tiny_circuit: CircuitDir, tmp_path:
     assert f"runtime size {summary['runtime_size']:,} bytes" in out and "EIP-170" in out
     assert "warning" not in err
     assert not [p for p in d.iterdir() if p.name.endswith(".tmp")]
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in d.iterdir())  # shareable files
 
 
 def test_export_json(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
