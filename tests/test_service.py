@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.service_fixtures import TAMPERINGS, TOKEN, ThreadServer, tampered
 from zkverify.errors import CircuitError
@@ -290,3 +293,47 @@ def test_a_modified_circuit_directory_is_refused(circuit_copy: CircuitDir, tmp_p
     circuit_copy.vk.write_bytes(bytes(vk))
     with pytest.raises(CircuitError, match="vk.key: does not match"):
         create_app([circuit_copy.path], tmp_path / "db", TOKEN)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children,
+                                                                      max_size=4),
+    max_leaves=12)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value (dict keys and list indexes; long lists only at both ends)."""
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i in sorted({0, len(node) - 1} if len(node) > 8 else range(len(node))):
+            if node:
+                out += _paths(node[i], (*prefix, i))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_mutation_of_a_bundle_gets_a_5xx(client: httpx.Client, bundle_json: dict[str, Any],
+                                            data: st.DataObject) -> None:
+    places = _paths(bundle_json)[1:]
+    where = data.draw(st.sampled_from(places))
+    value = data.draw(JSON_VALUES)
+    mutated = copy.deepcopy(bundle_json)
+    node = mutated
+    for key in where[:-1]:
+        node = node[key]
+    if data.draw(st.booleans()) and isinstance(node, dict):
+        del node[where[-1]]
+    else:
+        node[where[-1]] = value
+    r = client.post("/v1/verify", json=mutated)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        assert isinstance(r.json()["valid"], bool) and "\n" not in r.json()["reason"]
+    else:
+        one_line_detail(r)
