@@ -337,3 +337,14 @@ def test_no_mutation_of_a_bundle_gets_a_5xx(client: httpx.Client, bundle_json: d
         assert isinstance(r.json()["valid"], bool) and "\n" not in r.json()["reason"]
     else:
         one_line_detail(r)
+
+
+def test_client_picks_the_only_hosted_circuit(server: ThreadServer, tiny_circuit: CircuitDir) -> None:
+    from zkverify.client import infer_remote, verify_remote
+
+    answer = infer_remote(server.url, None, [0.5, 0.5, -0.5, 0.0], TOKEN)
+    assert answer["circuit"] == "tiny_mlp"
+    bundle = ProofBundle.from_obj(answer["bundle"])
+    assert verify_bundle(tiny_circuit, bundle).valid
+    verdict = verify_remote(server.url, bundle)
+    assert verdict["valid"] is True and verdict["prediction"] == answer["prediction"]
