@@ -57,10 +57,11 @@ def test_verify_url_tampered_exits_1(node: ThreadServer, tiny_bundle_path: Path,
     assert r.stdout.startswith(f"invalid: {bad}: ")
 
 
-def test_verify_url_unreachable_node_exits_1(tiny_bundle_path: Path) -> None:
+def test_verify_url_unreachable_node_exits_3(tiny_bundle_path: Path) -> None:
+    """Nothing was verified: not the same answer as an invalid proof (1)."""
     url = f"http://127.0.0.1:{free_port()}"
     r = run("verify", "--url", url, tiny_bundle_path)
-    assert r.exit_code == 1
+    assert r.exit_code == 3
     assert r.stderr == f"error: {url}: cannot reach the node (connection refused)\n"
 
 
@@ -101,11 +102,11 @@ def test_infer_json_with_token_from_env_and_npy_input(node: ThreadServer, tmp_pa
 
 @pytest.mark.parametrize("case,code,message", [
     ("no token", 2, "infer needs a token: set ZKVERIFY_TOKEN or pass --token-file"),
-    ("wrong token", 1, "401 wrong bearer token"),
+    ("wrong token", 3, "401 wrong bearer token"),
     ("wrong shape", 2, "422 input: expected 4 values for input shape [1, 4], got 3"),
     ("unknown circuit", 2, "unknown circuit 'nope'"),
     ("several circuits", 2, "hosts 2 circuits (tiny_mlp, other_mlp); pick one with --circuit"),
-    ("node down", 1, "cannot reach the node (connection refused)"),
+    ("node down", 3, "cannot reach the node (connection refused)"),
     ("missing input", 2, "no such file"),
 ])
 def test_infer_failures_exit_codes(node: ThreadServer, tiny_circuit: CircuitDir, tmp_path: Path,

@@ -1,7 +1,8 @@
 """The zkverify command line: parse, call a stage, print, pick the exit code. No logic here.
 
 Exit codes: 0 success (or a valid proof), 1 an invalid proof or a failed operation,
-2 usage errors, unreadable or malformed files.
+2 usage errors, unreadable or malformed files, 3 nothing could be checked because a node,
+the EVM or solcjs failed.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
 @click.option("--url", help="Ask a zkverify server (it verifies against its hosted circuit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def verify(paths: tuple[str, ...], url: str | None, as_json: bool) -> None:
-    """Verify a proof bundle: exit 0 valid, 1 invalid, 2 usage or unreadable files."""
+    """Verify a proof bundle: exit 0 valid, 1 invalid, 2 usage or unreadable files, 3 node down."""
     from .errors import UsageError
     from .manifest import ProofBundle
 

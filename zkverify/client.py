@@ -2,7 +2,7 @@
 
 Errors are one-liners: a 4xx the node answers about what we sent becomes a UsageError family
 error (exit 2: the input, bundle or circuit id is wrong); everything else (connection refused,
-timeouts, auth, overload, server failures) is a ServiceError (exit 1).
+timeouts, auth, overload, server failures) is a ServiceError (exit 3).
 """
 
 from __future__ import annotations

@@ -11,8 +11,11 @@ The tree (only the CLI turns these into messages and exit codes)::
     ├── EngineError               ezkl failed ("Failed to ...")
     ├── ToleranceError            quantization error above the bound the user asked for
     ├── InvalidProof              a proof that does not verify: exit 1
-    ├── EvmError                  Solidity compile, deployment or node failure
-    └── ServiceError              HTTP service / client failure
+    ├── EvmError                  Solidity compile, deployment or node failure: exit 3
+    └── ServiceError              HTTP service / client failure: exit 3
+
+Exit 3 means "nothing was verified" (a node down, solcjs missing), so a CI gate can tell it
+from exit 1, "verified, and the proof is invalid".
 
 Messages are one line and name the file they are about.
 """
@@ -63,6 +66,10 @@ class InvalidProof(ZkVerifyError):
 class EvmError(ZkVerifyError):
     """Solidity compilation, deployment or an EVM call failed."""
 
+    exit_code = 3
+
 
 class ServiceError(ZkVerifyError):
     """The HTTP service or a client of it failed."""
+
+    exit_code = 3
