@@ -1,13 +1,14 @@
 """Measure proving costs on this machine and fit zkverify's cost model.
 
     python benchmarks/fit_cost_model.py measure   # runs circuits x settings -> data/cost_runs.json
+    python benchmarks/fit_cost_model.py gas       # only the verifyProof gas runs, then fit
     python benchmarks/fit_cost_model.py fit       # data/cost_runs.json -> zkverify/cost_model.json
 
 Each run happens in a fresh subprocess so its peak RSS (from wait4) is the run's own: settings,
 compile, key setup and one proof of the example input. The fit is least squares on
-ln(target) = b0 + b1 logrows ln2 + b2 ln(inner cols) + b3 ln(rows); gas is linear in the public
-instances, from the verifyProof gas figures measured with pyrevm (zkverify.evm) where it works,
-else from the EZKL-NOTES figures.
+ln(target) = b0 + b1 logrows ln2 + b2 ln(inner cols) + b3 ln(rows); verifyProof gas is linear
+in the public instances and inner columns, measured with pyrevm (zkverify.evm) on each example
+circuit (the EZKL-NOTES figures are the fallback).
 """
 
 from __future__ import annotations
@@ -127,6 +128,35 @@ def measure() -> None:
     DATA.write_text(json.dumps({"machine": machine(), "runs": runs}, indent=1))
 
 
+def measure_gas() -> None:
+    """verifyProof gas in pyrevm (zkverify.evm) for each example circuit at 1, 2 and 4 columns."""
+    from zkverify import evm
+    from zkverify.circuit import BuildConfig, build
+    from zkverify.estimate import public_instances
+    from zkverify.prove import Prover
+
+    data = json.loads(DATA.read_text())
+    points = []
+    work = Path(tempfile.mkdtemp(prefix="zkverify-gas-"))
+    for name in CIRCUITS:
+        for cols in (1, 2, 4):
+            ra = {"input_scale": 7, "param_scale": 7, "decomp_base": 1024, "decomp_legs": 2,
+                  "num_inner_cols": cols}
+            res = build(ROOT / "circuits" / f"{name}.toml", work / f"{name}-{cols}",
+                        BuildConfig(calibrate=False, run_args=ra))
+            bundle = Prover(res.circuit.path).prove_file(res.circuit.input)
+            r = evm.verify_in_evm(evm.load_verifier(res.circuit), evm.calldata(bundle),
+                                  code_size_limit=10**7)
+            s = res.circuit.settings_json()
+            points.append({"circuit": name, "public_instances": public_instances(s),
+                           "num_inner_cols": cols, "logrows": res.manifest.logrows,
+                           "gas": r.gas, "valid": r.valid})
+            print(points[-1], flush=True)
+            shutil.rmtree(res.circuit.path, ignore_errors=True)
+    data["gas_runs"] = points
+    DATA.write_text(json.dumps(data, indent=1))
+
+
 def fit() -> None:
     from zkverify.estimate import TARGETS, features
 
@@ -141,13 +171,16 @@ def fit() -> None:
         resid = y - X @ coef
         targets[t] = {n: round(float(c), 6) for n, c in zip(names, coef, strict=True)}
         targets[t]["rms_log_error"] = round(float(np.sqrt(np.mean(resid ** 2))), 4)
-    gas_pts = [(r["public_instances"], r["gas"]) for r in runs if r.get("gas")] or NOTES_GAS
-    A = np.asarray([[1.0, n] for n, _ in gas_pts])
-    g, *_ = np.linalg.lstsq(A, np.asarray([float(v) for _, v in gas_pts]), rcond=None)
+    # Measured points when there are some, else the EZKL-NOTES figures (2 inner columns).
+    gas_pts = [(g["public_instances"], g["num_inner_cols"], g["gas"])
+               for g in data.get("gas_runs", []) if g.get("valid")]
+    gas_pts = gas_pts or [(n, 2, v) for n, v in NOTES_GAS]
+    A = np.asarray([[1.0, n, c] for n, c, _ in gas_pts])
+    g, *_ = np.linalg.lstsq(A, np.asarray([float(v) for *_, v in gas_pts]), rcond=None)
     model = {"format": "zkverify.cost-model/1", "machine": data["machine"],
              "fitted_on_runs": len(runs), "targets": targets,
              "gas": {"intercept": round(float(g[0])), "per_instance": round(float(g[1]), 2),
-                     "points": len(gas_pts)}}
+                     "per_inner_col": round(float(g[2])), "points": len(gas_pts)}}
     MODEL.write_text(json.dumps(model, indent=2) + "\n")
     print(json.dumps(model, indent=2))
 
@@ -158,6 +191,10 @@ if __name__ == "__main__":
         one(*sys.argv[2:6])
     elif cmd == "measure":
         measure()
+        measure_gas()
+        fit()
+    elif cmd == "gas":
+        measure_gas()
         fit()
     else:
         fit()

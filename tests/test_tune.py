@@ -51,7 +51,7 @@ def test_tune_cli_prints_the_candidates_table(tiny_onnx: Path, tmp_path: Path) -
     res = CliRunner().invoke(cli, ["tune", str(tiny_onnx), "-o", str(out), "--max-error", "0.05",
                                    "--scales", "7", "--prove-top", "1"])
     assert res.exit_code == 0, res.output
-    assert "candidates (scale, decomposition base^legs, inner columns)" in res.output
+    assert "candidates (k = logrows)" in res.output
     assert "chosen: scale 7, logrows " in res.output and f"built {out}" in res.output
     assert "inaccurate" not in res.output  # scale 7 meets 0.05 on this model
     m = CircuitDir(out).load_manifest()

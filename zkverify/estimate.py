@@ -5,7 +5,7 @@ any SRS or key exists) and a cost model fitted to runs measured on this machine 
 (``benchmarks/fit_cost_model.py`` over ``benchmarks/data/cost_runs.json``; coefficients
 shipped as ``zkverify/cost_model.json``). Each figure is ``exp(b . features)`` with features
 logrows (times ln 2), ln(inner columns) and ln(rows); ``verifyProof`` gas is linear in the
-number of public instances.
+number of public instances and inner columns.
 """
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ def predict(settings: dict[str, Any], model: dict[str, Any] | None = None) -> Es
     gas = model["gas"]
     return Estimate(
         logrows=int(settings["run_args"]["logrows"]), num_rows=int(settings.get("num_rows") or 0),
-        public_instances=n, verify_gas=int(gas["intercept"] + gas["per_instance"] * n),
+        public_instances=n,
+        verify_gas=int(gas["intercept"] + gas["per_instance"] * n
+                       + gas.get("per_inner_col", 0) * int(settings["run_args"].get("num_inner_cols")
+                                                           or 1)),
         machine=str(model.get("machine", "")), **out,
     )
 

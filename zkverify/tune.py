@@ -215,7 +215,7 @@ def tune(source: str | Path, out_dir: str | Path | None, config: BuildConfig | N
             for s in (scale, scale + 1):
                 for b, n in space.decomp:
                     for k in space.inner_cols:
-                        if any(c.run_args == _ra(s, b, n, k) for c in tried):
+                        if any(_same(c.run_args, _ra(s, b, n, k)) for c in tried):
                             continue
                         c = Candidate(_ra(s, b, n, k))
                         bench.evaluate(c, bound)
@@ -245,6 +245,11 @@ def tune(source: str | Path, out_dir: str | Path | None, config: BuildConfig | N
 def _ra(scale: int, base: int, legs: int, cols: int) -> dict[str, int]:
     return {"input_scale": scale, "param_scale": scale, "decomp_base": base, "decomp_legs": legs,
             "num_inner_cols": cols}
+
+
+def _same(a: dict[str, int], b: dict[str, int]) -> bool:
+    return {k: v for k, v in a.items() if k != "logrows"} == {k: v for k, v in b.items()
+                                                             if k != "logrows"}
 
 
 def _bound_text(bound: dict[str, float | None]) -> str:

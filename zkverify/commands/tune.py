@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..cli import build_options, console, emit_json
+from ..cli import build_options, emit_json
 
 
 def _config(**kw: Any) -> Any:
@@ -55,28 +55,45 @@ def tune(source: str, out: Path, calibration_data: Path | None, input_visibility
         emit_json({"circuit_dir": str(out), "chosen": res.chosen.to_dict(), "bound": res.bound,
                    "seconds": res.seconds, "candidates": [c.to_dict() for c in res.candidates]})
         return
-    print_candidates(console(), res)
+    import sys
+
+    from rich.console import Console
+
+    # Wide enough for the table when piped (rich would truncate to 80 columns).
+    print_candidates(Console(highlight=False, width=None if sys.stdout.isatty() else 120), res)
 
 
-def print_candidates(con: Any, res: Any) -> None:
+def print_candidates(con: Any, res: Any, shown_unproved: int = 5) -> None:
+    """Proved candidates, the scale search, and the best few accurate ones not proved."""
+    from rich import box
     from rich.table import Table
 
     from ..estimate import human_bytes
 
-    t = Table(title="candidates (scale, decomposition base^legs, inner columns)")
-    for col in ("scale", "decomp", "cols", "logrows", "rows", "pred. prove", "prove", "pk",
-                "max error", "agreement", "status"):
-        t.add_column(col, justify="left" if col in ("status", "decomp") else "right")
-    for c in sorted(res.candidates, key=lambda c: (c.status != "verified", c.logrows)):
+    proved = [c for c in res.candidates if c.prove_seconds is not None or
+              c.status.startswith("failed")]
+    other = [c for c in res.candidates if c.status != "accurate" and c not in proved]
+    waiting = sorted((c for c in res.candidates if c.status == "accurate"),
+                     key=lambda c: c.predicted_prove_seconds or 0)
+    t = Table(box=box.SIMPLE, pad_edge=False, title="candidates (k = logrows)")
+    for col in ("scale", "decomp", "cols", "k", "rows", "predicted", "prove", "pk", "max err",
+                "agree", "status"):
+        t.add_column(col, justify="left" if col in ("status", "decomp") else "right",
+                     no_wrap=True)
+    for c in [*sorted(proved, key=lambda c: c.prove_seconds or 1e9), *waiting[:shown_unproved],
+              *other]:
         ra = c.run_args
         t.add_row(str(ra["input_scale"]), f"{ra['decomp_base']}^{ra['decomp_legs']}",
-                  str(ra["num_inner_cols"]), str(ra.get("logrows", "")), f"{c.num_rows:,}",
+                  str(ra["num_inner_cols"]), str(ra.get("logrows", "")), str(c.num_rows),
                   _s(c.predicted_prove_seconds), _s(c.prove_seconds),
                   human_bytes(c.pk_bytes) if c.pk_bytes else "",
                   f"{c.max_abs_error:.3g}" if c.max_abs_error is not None else "",
-                  f"{c.argmax_agreement:.3f}" if c.argmax_agreement is not None else "",
-                  ("[bold green]chosen[/]" if c is res.chosen else c.status))
+                  f"{c.argmax_agreement:.2f}" if c.argmax_agreement is not None else "",
+                  "[bold green]chosen[/]" if c is res.chosen else c.status)
     con.print(t)
+    if len(waiting) > shown_unproved:
+        con.print(f"  ({len(waiting) - shown_unproved} more accurate candidates predicted slower, "
+                  f"not proved)")
     ch = res.chosen
     con.print(f"chosen: scale {ch.run_args['input_scale']}, logrows {ch.logrows}, decomp "
               f"{ch.run_args['decomp_base']}^{ch.run_args['decomp_legs']}, "
