@@ -144,3 +144,36 @@ def test_help_does_not_import_heavy_modules() -> None:
             "print(sorted(m for m in ('torch', 'ezkl', 'onnxruntime') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_user_srs_file_is_used_and_recorded(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    srs = tmp_path / "ceremony-k10.srs"
+    srs.write_bytes(tiny_circuit.srs.read_bytes())
+    res = build(tiny_circuit.onnx, tmp_path / "c", tiny_config(srs_file=srs))
+    assert res.srs_source == "user" and res.manifest.srs["path"] == str(srs)
+    assert not [w for w in res.warnings if "INSECURE" in w]
+    assert sha256_file(res.circuit.srs) == sha256_file(srs)
+
+
+def test_dev_srs_warns_that_it_is_insecure(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    res = build(tiny_circuit.onnx, tmp_path / "c", tiny_config())
+    assert any("INSECURE for production" in w and "--srs" in w for w in res.warnings)
+
+
+def test_fetch_srs_offline_says_how_to_supply_one(tiny_circuit: CircuitDir, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """ezkl's download goes to a closed port on 127.0.0.1 (a proxy), as it would fail offline."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"):
+        monkeypatch.setenv(var, f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("ZKVERIFY_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    args = [f"--run-arg={k}={v}" for k, v in TINY_RUN_ARGS.items()]
+    code, _, err = run("build", str(tiny_circuit.onnx), "-o", str(tmp_path / "c"), "--fetch-srs",
+                       "--no-calibrate", *args)
+    assert code == 1
+    assert "Offline?" in err and "--srs FILE" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "c").exists()
