@@ -29,8 +29,9 @@ def test_prediction_is_within_a_sane_factor_of_a_real_build(tiny_circuit: Circui
     assert prover.last_prove_seconds / 10 < est.prove_seconds < prover.last_prove_seconds * 10
     assert 50e6 < est.peak_memory_bytes < 8e9
     g = cost_model()["gas"]
-    assert est.verify_gas == int(g["intercept"] + 6 * g["per_instance"])
-    assert 300_000 < est.verify_gas < 2_000_000
+    assert est.verify_gas == int(g["intercept"] + 6 * g["per_instance"] + 2 * g["per_inner_col"])
+    # pyrevm measured 534,838 gas for this circuit's verifyProof (zkverify.evm).
+    assert 534_838 / 1.5 < est.verify_gas < 534_838 * 1.5
     # Bigger circuits cost more: one more logrow roughly doubles the work.
     bigger = json.loads(json.dumps(settings))
     bigger["run_args"]["logrows"] = 14
