@@ -163,7 +163,7 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     from .batch import is_batch_input
 
     if is_batch_input(input_path, prover.input_shape):
-        from .batch_cli import prove_batch
+        from .batch import prove_batch
 
         sys.exit(prove_batch(circuit_dir, input_path, out, workers, ray_address, as_json))
     if workers > 1 or ray_address:
