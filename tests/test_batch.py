@@ -101,7 +101,7 @@ def _wait_for_journal(out: Path, lines: int, proc: subprocess.Popen[bytes]) -> N
 @pytest.mark.parametrize(("sig", "workers"), [(signal.SIGINT, 2), (signal.SIGKILL, 1)])
 def test_interrupted_run_leaves_whole_bundles_and_resumes(tiny_circuit: CircuitDir, tmp_path: Path,
                                                           sig: int, workers: int) -> None:
-    n = 14
+    n = 40  # enough that the run is still going when the signal arrives
     src = write_jsonl(tmp_path / "in.jsonl", good_rows(n, seed=2))
     out = tmp_path / "proofs"
     cmd = [ZKVERIFY, "prove", str(tiny_circuit.path), str(src), "-o", str(out),
