@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,6 +60,7 @@ def test_jsonl_batch_reports_bad_input_and_proves_the_rest(tiny_circuit: Circuit
     summary = json.loads((out / SUMMARY).read_text())
     assert (summary["count"], summary["ok"], summary["failed"], summary["skipped"]) == (5, 4, 1, 0)
     assert summary["proofs_per_minute"] > 0
+    assert summary["prove_seconds_vs_estimate"] > 0  # how far the cost model was off
     assert summary["failures"] == [{"index": 1, "error": f"{src}:2: expected 4 values for input "
                                                          f"shape [1, 4], got 2"}]
     # Input 4 came as {"input_data": ...}: the bundle records exactly those public inputs.
@@ -192,3 +194,25 @@ def test_ray_batch_matches_local_run(tiny_circuit: CircuitDir, tmp_path: Path,
                          capture_output=True, timeout=120, env={**os.environ})
     summary = json.loads(res.stdout)
     assert res.returncode == 1 and (summary["skipped"], summary["failed"]) == (4, 1), res.stderr
+
+
+@pytest.mark.ray
+def test_ray_node_without_the_circuit_gets_it_from_the_object_store(tiny_circuit: CircuitDir,
+                                                                    ray_cluster: object) -> None:
+    """A cluster node that cannot see the driver's directory rebuilds it from shipped bytes."""
+    import ray
+
+    from zkverify.backends import _local_circuit
+    from zkverify.prove import PROVE_FILES
+
+    files = {n: ray.put(tiny_circuit.file(n).read_bytes()) for n in PROVE_FILES}
+    task = ray.remote(num_cpus=1)(_local_circuit)
+    local = Path(ray.get(task.remote("/nonexistent/circuit", files, tiny_circuit.hashes())))
+    try:
+        assert local != tiny_circuit.path
+        for n in PROVE_FILES:
+            assert (local / n).read_bytes() == tiny_circuit.file(n).read_bytes()
+        same = ray.get(task.remote(str(tiny_circuit.path), files, tiny_circuit.hashes()))
+        assert same == str(tiny_circuit.path)  # visible and matching: used in place
+    finally:
+        shutil.rmtree(local, ignore_errors=True)
