@@ -2,8 +2,9 @@
 
     python benchmarks/batch_throughput.py [N_INPUTS]
 
-Circuit: digits_mlp built with the settings the tuner picks on this machine class (scale 7,
-decomposition 1024^2, 2 inner columns, logrows 12), inputs: the first N digits test images.
+Circuit: digits_mlp at fixed tuner-style settings (scale 7, decomposition 1024^2, 2 inner
+columns, logrows 12; `zkverify tune` lands within a few tenths of a second of this), inputs: the
+first N digits test images.
 The plain loop calls ezkl.gen_witness + ezkl.prove directly, no bundles, no checks; the
 others write verified-format bundles through `zkverify.batch.run_batch`.
 Writes benchmarks/results/batch_throughput.json and .png.
