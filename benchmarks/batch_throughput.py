@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -76,6 +77,7 @@ def main(n: int) -> None:
            "results": results}
     (RESULTS / "batch_throughput.json").write_text(json.dumps(out, indent=1) + "\n")
     plot(results)
+    shutil.rmtree(work, ignore_errors=True)  # circuits with 100 MB keys
 
 
 def plot(results: list[dict]) -> None:

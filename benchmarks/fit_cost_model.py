@@ -126,6 +126,7 @@ def measure() -> None:
                   flush=True)
     DATA.parent.mkdir(parents=True, exist_ok=True)
     DATA.write_text(json.dumps({"machine": machine(), "runs": runs}, indent=1))
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def measure_gas() -> None:
@@ -155,6 +156,7 @@ def measure_gas() -> None:
             shutil.rmtree(res.circuit.path, ignore_errors=True)
     data["gas_runs"] = points
     DATA.write_text(json.dumps(data, indent=1))
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def fit() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -83,6 +84,7 @@ def main(names: list[str]) -> None:
            "repeats": REPEATS, "circuits": rows}
     (RESULTS / "tune_vs_default.json").write_text(json.dumps(out, indent=1) + "\n")
     plot(rows)
+    shutil.rmtree(work, ignore_errors=True)  # circuits with 100 MB keys
 
 
 def plot(rows: list[dict]) -> None:
