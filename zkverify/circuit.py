@@ -199,9 +199,9 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         if not q.within_tolerance and (c.tolerance is not None or c.min_agreement is not None):
             raise ToleranceError(f"{p.source['path']}: quantization out of bounds: "
                                  + "; ".join(q.breaches()))
-        extra: dict[str, Any] = {"estimate": estimate_record(settings, {  # cost model vs real
+        estimate = estimate_record(settings, {  # the cost model's prediction vs what happened
             "pk_bytes": cd.pk.stat().st_size,
-            "setup_seconds": None if keys.reused else progress.timings.get("key setup")})}
+            "setup_seconds": None if keys.reused else progress.timings.get("key setup")})
         manifest = Manifest(
             name=p.name, ezkl_version=engine.ezkl_version(), source=_source_info(p),
             run_args=settings["run_args"], logrows=logrows, num_rows=settings.get("num_rows"),
@@ -216,7 +216,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
                          "samples": int(len(samples)), "calibrated": c.calibrate,
                          "settings_reused": settings_reused,
                          "data": str(c.calibration_data) if c.calibration_data else "random"},
-            quantization=q.to_dict(), timings=dict(progress.timings), **extra,
+            quantization=q.to_dict(), timings=dict(progress.timings), estimate=estimate,
         )
         manifest.artifacts[PK] = keys.cache_key  # content key, not a 100 MB re-hash
         cd.save_manifest(manifest)

@@ -57,6 +57,7 @@ class Manifest(BaseModel):
     calibration: dict[str, Any] = {}
     quantization: dict[str, Any] = {}
     timings: dict[str, float] = {}
+    estimate: dict[str, Any] = {}
 
 
 class CircuitDir:
