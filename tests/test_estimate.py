@@ -42,7 +42,7 @@ def test_prediction_is_within_a_sane_factor_of_a_real_build(tiny_circuit: Circui
 def test_build_records_how_far_off_the_estimate_was(tiny_circuit: CircuitDir,
                                                      tmp_path: Path) -> None:
     res = build(tiny_circuit.onnx, tmp_path / "c", tiny_config(name="again"))
-    e = res.manifest.model_extra["estimate"]  # type: ignore[index]
+    e = res.manifest.estimate
     assert e["predicted"]["logrows"] == 10
     assert e["measured"]["pk_bytes"] == (tmp_path / "c" / "pk.key").stat().st_size
     ratio = e["measured_over_predicted"]["pk_bytes"]

@@ -270,7 +270,7 @@ def summarize(prover: Prover, inputs: str | Path, out: Path, outcomes: dict[int,
         "failures": [{"index": o.index, "error": o.error}
                      for o in sorted(by["failed"], key=lambda o: o.index)],
     }
-    predicted = (prover.manifest.model_extra or {}).get("estimate", {}).get("predicted", {})
+    predicted = prover.manifest.estimate.get("predicted", {})
     if mean_prove is not None and predicted.get("prove_seconds"):
         # How far the estimator was off for this machine (measured / predicted).
         summary["prove_seconds_vs_estimate"] = round(mean_prove / predicted["prove_seconds"], 3)
