@@ -243,3 +243,47 @@ def test_verify_modified_circuit_dir(circuit_copy: CircuitDir, tiny_bundle_path:
 def test_verify_usage_errors(tiny_circuit: CircuitDir, tiny_bundle_path: Path) -> None:
     assert run("verify").exit_code == USAGE
     assert_one_line_error(run("verify", tiny_bundle_path), USAGE, "CIRCUIT_DIR PROOF")
+
+
+def test_prove_input_far_outside_the_range(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    inp = tmp_path / "huge.json"
+    inp.write_text("[[1e6, 1e6, 1e6, 1e6]]")
+    r = run("prove", tiny_circuit.path, inp, "-o", tmp_path / "p.json")
+    assert_one_line_error(r, USAGE, "huge.json", "cannot compute this input")
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_build_with_a_file_that_is_not_an_srs(tiny_circuit: CircuitDir, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import TINY_RUN_ARGS
+
+    monkeypatch.setenv("ZKVERIFY_CACHE_DIR", str(tmp_path / "cache"))  # no cached keys to reuse
+    bad = tmp_path / "fake.srs"
+    bad.write_bytes(b"\xff" * 4096)
+    args = [f"--run-arg={k}={v}" for k, v in TINY_RUN_ARGS.items()]
+    r = run("build", tiny_circuit.onnx, "-o", tmp_path / "c", "--srs", bad, "--no-calibrate", *args)
+    assert_one_line_error(r, USAGE, "fake.srs", "not a usable KZG SRS file")
+    assert not (tmp_path / "c").exists()
+
+
+def test_models_with_two_outputs_are_refused(tmp_path: Path) -> None:
+    import onnx
+    import onnx.helper as h
+
+    src = tmp_path / "two.py"
+    src.write_text("import torch\n"
+                   "class Two(torch.nn.Module):\n"
+                   "    def forward(self, x):\n"
+                   "        return x * 2, x + 1\n"
+                   "def two():\n"
+                   "    return Two()\n")
+    r = run("export", f"{src}:two", "--input-shape", "1,4", "-o", tmp_path / "o")
+    assert_one_line_error(r, USAGE, "one input and one output")
+    x = h.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 4])
+    ys = [h.make_tensor_value_info(n, onnx.TensorProto.FLOAT, [1, 4]) for n in ("a", "b")]
+    g = h.make_graph([h.make_node("Relu", ["input"], ["a"]), h.make_node("Neg", ["input"], ["b"])],
+                     "two", [x], ys)
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 18)]), str(tmp_path / "two.onnx"))
+    r = run("build", tmp_path / "two.onnx", "-o", tmp_path / "c")
+    assert_one_line_error(r, USAGE, "two.onnx", "one output")
+    assert not (tmp_path / "c").exists()

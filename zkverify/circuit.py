@@ -22,6 +22,7 @@ from .inputs import coerce_batch, ezkl_input, load_input_file
 from .keys import DevSrsWarning, cache_dir, cached_keys, get_keys, get_srs
 from .manifest import COMPILED, ONNX, PK, SETTINGS, VK, CircuitDir, Manifest
 from .progress import NullProgress
+from .prove import settings_visibility
 from .quantize import QuantizationReport, measure
 from .spec import CircuitSpec, load_spec, resolve_source
 
@@ -128,6 +129,9 @@ def check_onnx(path: Path) -> tuple[int, ...]:
     inputs = [i for i in model.graph.input if i.name not in inits]
     if len(inputs) != 1:
         raise ModelError(f"{path}: zkverify handles models with one input, this has {len(inputs)}")
+    if len(model.graph.output) != 1:
+        raise ModelError(f"{path}: zkverify handles models with one output, this has "
+                         f"{len(model.graph.output)}")
     dims = inputs[0].type.tensor_type.shape.dim
     return tuple(d.dim_value if d.dim_value > 0 else 1 for d in dims)
 
@@ -183,7 +187,13 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             with progress.stage("compile"):
                 engine.compile_circuit(cd.onnx, cd.compiled, cd.settings)
             with progress.stage("key setup"):
-                keys = get_keys(cd.onnx, cd.compiled, cd.settings, srs)
+                try:
+                    keys = get_keys(cd.onnx, cd.compiled, cd.settings, srs)
+                except EngineError as e:
+                    if c.srs_file is not None and "srs" in str(e).lower():
+                        raise UsageError(f"{c.srs_file}: not a usable KZG SRS file for logrows "
+                                         f"{logrows} ({e})") from None
+                    raise
             progress.note(f"keys generated and cached ({keys.cache_key[:12]})")
         else:
             progress.note(f"compiled circuit and keys reused from cache ({keys.cache_key[:12]})")
@@ -205,9 +215,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         manifest = Manifest(
             name=p.name, ezkl_version=engine.ezkl_version(), source=_source_info(p),
             run_args=settings["run_args"], logrows=logrows, num_rows=settings.get("num_rows"),
-            visibility={"input": _vis(c.input_visibility, "public"),
-                        "output": _vis(c.output_visibility, "public"),
-                        "param": _vis(c.param_visibility, "fixed")},
+            visibility=settings_visibility(settings),  # what ezkl really used
             input_shapes=[list(shape)], output_shapes=[out_shape],
             classifier=classifier, artifacts=cd.hash_artifacts((ONNX, SETTINGS, COMPILED, VK)),
             srs=srs.info(), keys={"cache_key": keys.cache_key, "reused": keys.reused,
@@ -254,7 +262,11 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
         fixed_lr = c.run_args.get("logrows")
         engine.calibrate(cal_path, cd.onnx, cd.settings, target, max_logrows=fixed_lr)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    link_or_copy(cd.settings, cached)
+    # A copy, never a link: editing a circuit's settings.json must not change the cache.
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+    shutil.copyfile(cd.settings, tmp)
+    tmp.chmod(0o444)
+    os.replace(tmp, cached)
     return False
 
 

@@ -50,11 +50,18 @@ def ezkl_version() -> str:
     return str(getattr(ezkl, "__version__", "unknown"))
 
 
+def _is_failure(e: BaseException) -> bool:
+    """ezkl's RuntimeError, or a Rust panic (pyo3's PanicException derives from BaseException)."""
+    return isinstance(e, RuntimeError) or type(e).__name__ == "PanicException"
+
+
 def _call(what: str, fn: Callable[..., T], **kwargs: Any) -> T:
     try:
         with _quiet_stderr():
             return fn(**kwargs)
-    except RuntimeError as e:
+    except BaseException as e:
+        if not _is_failure(e):
+            raise
         raise EngineError(f"ezkl {what} failed: {_clean(e)}") from None
 
 
@@ -68,7 +75,9 @@ def _run(what: str, coro_fn: Callable[..., Any], **kwargs: Any) -> Any:
     try:
         with _quiet_stderr():
             return _in_new_loop(runner)
-    except RuntimeError as e:
+    except BaseException as e:
+        if not _is_failure(e):
+            raise
         raise EngineError(f"ezkl {what} failed: {_clean(e)}") from None
 
 
@@ -151,7 +160,9 @@ def gen_srs(srs: Path, logrows: int) -> None:
     try:
         with _quiet_stderr():
             ezkl.gen_srs(str(srs), logrows)
-    except RuntimeError as e:
+    except BaseException as e:
+        if not _is_failure(e):
+            raise
         raise EngineError(f"ezkl gen_srs failed: {_clean(e)}") from None
 
 
@@ -186,9 +197,11 @@ def verify(proof: Path, settings: Path, vk: Path, srs: Path) -> tuple[bool, str]
         with _quiet_stderr():
             ok = ezkl.verify(proof_path=str(proof), settings_path=str(settings), vk_path=str(vk),
                              srs_path=str(srs), reduced_srs=False)
-    except RuntimeError as e:
+    except BaseException as e:
+        if not _is_failure(e):
+            raise
         msg = _clean(e)
-        if "[halo2]" in msg or "failed to load the proof" in msg:
+        if "[halo2]" in msg or "failed to load the proof" in msg or type(e).__name__ == "PanicException":
             # The proof itself is wrong (bad points, unsatisfied constraints, garbled JSON).
             return False, msg.removeprefix("run verify: ")
         raise EngineError(f"ezkl verify failed: {msg}") from None

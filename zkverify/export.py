@@ -118,7 +118,11 @@ def export_module(module: Any, input_shape: tuple[int, ...], out_dir: Path,
     onnx_bytes = buf.getvalue()
     xs = [torch.rand(input_shape, generator=gen) * 2 - 1 for _ in range(samples)]
     with torch.no_grad():
-        expected = [np.asarray(module(x).detach().numpy()) for x in xs]
+        outs = [module(x) for x in xs]
+    if not all(isinstance(o, torch.Tensor) for o in outs):
+        raise ModelError(f"the model returns {type(outs[0]).__name__}, not one tensor: zkverify "
+                         f"proves models with one input and one output")
+    expected = [np.asarray(o.detach().numpy()) for o in outs]
     got = run_onnx(onnx_bytes, [x.numpy() for x in xs])
     diff = 0.0
     for want, have in zip(expected, got, strict=True):

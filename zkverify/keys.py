@@ -90,6 +90,7 @@ def get_srs(logrows: int, srs_file: Path | None = None, settings: Path | None = 
         tmp = root / f".dev-k{logrows}.{os.getpid()}.tmp"
         try:
             engine.gen_srs(tmp, logrows)
+            tmp.chmod(0o444)  # circuit dirs hard-link it
             os.replace(tmp, dev)
         finally:
             tmp.unlink(missing_ok=True)

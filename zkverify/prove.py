@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .errors import CircuitError
+from .errors import CircuitError, EngineError, InputError
 from .files import write_json_atomic
 from .inputs import coerce_input, ezkl_input, load_input_file
 from .manifest import COMPILED, MANIFEST, PK, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
@@ -53,13 +53,20 @@ class Prover:
             circuit=self.hashes,  # type: ignore[arg-type]
             inputs=inputs, outputs=outputs,
             prediction=prediction(self.manifest, outputs),
-            visibility=dict(self.manifest.visibility),
+            visibility=settings_visibility(self.settings),
             proof=proof,
         )
 
     def prove_file(self, input_path: str | Path, out: str | Path | None = None) -> ProofBundle:
         values = coerce_input(load_input_file(input_path), self.input_shape, str(input_path))
-        bundle = self.prove_values(values)
+        try:
+            bundle = self.prove_values(values)
+        except EngineError as e:
+            if "gen_witness" not in str(e):
+                raise
+            raise InputError(f"{input_path}: the circuit cannot compute this input (values far "
+                             f"outside the calibration data overflow its fixed-point range): "
+                             f"{e}") from None
         if out is not None:
             bundle.save(out)
         return bundle
@@ -71,28 +78,71 @@ def prove(circuit_dir: str | Path, input_path: str | Path,
     return Prover(circuit_dir).prove_file(input_path, out)
 
 
+# BN254 scalar field modulus: every instance is a field element below it.
+FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+
+
+class InstanceError(ValueError):
+    """The proof's instances do not have the layout this circuit's settings produce."""
+
+
+def settings_visibility(settings: dict[str, Any]) -> dict[str, str]:
+    """Visibility as ezkl's settings.json records it (the truth the proof was made under)."""
+    out = {}
+    for k in ("input", "output", "param"):
+        v = settings["run_args"][f"{k}_visibility"]
+        if isinstance(v, dict):  # e.g. {"Hashed": {...}}
+            v = next(iter(v))
+        out[k] = str(v).lower()
+    return out
+
+
+def felt_ok(felt: Any) -> bool:
+    """64 hex digits, little-endian, below the field modulus (ezkl panics on anything else)."""
+    if not isinstance(felt, str) or len(felt) != 64:
+        return False
+    try:
+        return int.from_bytes(bytes.fromhex(felt), "little") < FIELD_MODULUS
+    except ValueError:
+        return False
+
+
 def decode_instances(manifest: Manifest, settings: dict[str, Any],
                      proof: dict[str, Any]) -> tuple[list[list[float]] | None,
                                                      list[list[float]] | None]:
-    """The public inputs and outputs the proof commits to, as floats.
+    """The public inputs and outputs the proof commits to, as floats (None where not public).
 
-    ezkl lays public inputs first and public outputs last in the instance column; hashed or
-    private values are not decodable (None).
+    ezkl's instance layout for one input and one output, measured for every visibility
+    combination: [input hash] [params hash] [public inputs] [public outputs] [output hash],
+    each section present only under that visibility. Raises InstanceError when the proof's
+    instances do not have exactly that layout, or are not field elements.
     """
     try:
         flat = [f for col in proof["instances"] for f in col]
     except (KeyError, TypeError):
-        return None, None
-    vis = manifest.visibility
+        raise InstanceError("the proof has no instances") from None
+    if not all(felt_ok(f) for f in flat):
+        raise InstanceError("the proof's instances are not field elements")
+    vis = settings_visibility(settings)
+    n_in = math.prod(manifest.input_shapes[0]) if manifest.input_shapes else 0
+    n_out = math.prod(manifest.output_shapes[0]) if manifest.output_shapes else 0
+    lead = int(vis["input"] == "hashed") + int(vis["param"] == "hashed")
+    pub_in = n_in if vis["input"] == "public" else 0
+    pub_out = n_out if vis["output"] == "public" else 0
+    known = {"public", "hashed", "private", "fixed"}
+    if set(vis.values()) <= known:
+        want = lead + pub_in + pub_out + int(vis["output"] == "hashed")
+        if len(flat) != want:
+            raise InstanceError(f"the proof has {len(flat)} public instances, this circuit "
+                                f"has {want}")
     inputs = outputs = None
-    if vis.get("input") == "public" and manifest.input_shapes:
-        n = math.prod(manifest.input_shapes[0])
+    if pub_in:
         scale = int(settings["model_input_scales"][0])
-        inputs = [[engine.felt_to_float(f, scale) for f in flat[:n]]] if len(flat) >= n else None
-    if vis.get("output") == "public" and manifest.output_shapes:
-        n = math.prod(manifest.output_shapes[0])
+        inputs = [[engine.felt_to_float(f, scale) for f in flat[lead:lead + pub_in]]]
+    if pub_out:
         scale = int(settings["model_output_scales"][0])
-        outputs = [[engine.felt_to_float(f, scale) for f in flat[-n:]]] if len(flat) >= n else None
+        start = lead + pub_in
+        outputs = [[engine.felt_to_float(f, scale) for f in flat[start:start + pub_out]]]
     return inputs, outputs
 
 

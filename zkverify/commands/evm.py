@@ -129,6 +129,7 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
     from ..evm import bundle_mismatch, calldata, load_verifier, verify_in_evm, verify_on_node
     from ..manifest import CircuitDir, ProofBundle
     from ..progress import for_terminal
+    from ..verify import claim_problem
 
     if address is not None and rpc_url is None:
         _fail("--address needs --rpc URL", EXIT_USAGE)
@@ -140,6 +141,9 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
             verifier = load_verifier(cd)
         data = calldata(bundle, str(proof))
         mismatch = bundle_mismatch(cd, bundle)
+        # The chain checks the proof; what the bundle says it proves is checked here, as
+        # `zkverify verify` does, so a CI gate reading `prediction` cannot be fooled.
+        problem = None if mismatch else claim_problem(cd.load_manifest(), cd.settings_json(), bundle)
         with progress.stage("deploying and calling verifyProof"):
             if rpc_url is None:
                 result = verify_in_evm(verifier, data)
@@ -148,17 +152,20 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
     reason = result.reason
     if mismatch:
         reason = f"{mismatch}; {reason}" if reason else mismatch
+    if problem:
+        reason = f"{reason}; {problem}" if reason else problem
+    valid = result.valid and problem is None
     if as_json:
-        _dump({**result.as_dict(), "reason": reason, "proof_hash": bundle.proof_hash(),
-               "circuit": bundle.circuit.name})
+        _dump({**result.as_dict(), "valid": valid, "reason": reason,
+               "proof_hash": bundle.proof_hash(), "circuit": bundle.circuit.name})
     else:
         where = "in-process EVM" if rpc_url is None else rpc_url
         gas = f"gas {result.gas:,}" if result.gas is not None else "gas unknown"
-        verdict = "valid" if result.valid else "invalid"
+        verdict = "valid" if valid else "invalid"
         click.echo(f"{verdict}: verifyProof on {where} ({gas}"
                    + (f", deploy gas {result.deploy_gas:,}" if result.deploy_gas else "") + ")")
         if reason:
             click.echo(f"reason: {reason}")
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
-    sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
+    sys.exit(EXIT_VALID if valid else EXIT_INVALID)
