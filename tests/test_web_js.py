@@ -81,3 +81,33 @@ def test_js_claim_rules_match_verify(tiny_bundle: Any, tiny_circuit: Any) -> Non
     assert got["input"] == ["the bundle's inputs do not match the public inputs in the proof"]
     assert got["prediction"] == ["the bundle's prediction does not follow from the proven outputs"]
     assert got["nulled"] == ["the bundle's outputs do not match the public outputs in the proof"]
+
+
+@pytest.mark.parametrize("inp, out, param", [
+    ("public", "public", "hashed"), ("hashed", "public", "fixed"), ("public", "hashed", "hashed"),
+])
+def test_js_decodes_every_visibility_like_python(tiny_circuit: Any, tmp_path: Path, inp: str,
+                                                 out: str, param: str) -> None:
+    """Same layout as zkverify.prove.decode_instances on real proofs, and the same rejections."""
+    from zkverify.circuit import build
+    from zkverify.prove import prove
+
+    from .conftest import TINY_RUN_ARGS, tiny_config
+
+    cfg = tiny_config(input_visibility=inp, output_visibility=out, param_visibility=param,
+                      run_args={**TINY_RUN_ARGS, "logrows": 12})
+    res = build(tiny_circuit.onnx, tmp_path / "c", cfg)
+    b = prove(res.circuit.path, tiny_circuit.input).model_dump(mode="json")
+    settings = json.loads(res.circuit.settings.read_text())
+    short = json.loads(json.dumps(b))
+    short["proof"]["instances"][0] = short["proof"]["instances"][0][:-1]
+    got = run_js(
+        "const d = bundle.decodePublic(data.b.proof, data.s);\n"
+        "const s = bundle.decodePublic(data.short.proof, data.s);\n"
+        "console.log(JSON.stringify({inputs: d.inputs, outputs: d.outputs,\n"
+        "  problems: bundle.claimProblems(data.b, d), short: bundle.claimProblems(data.short, s)}));",
+        {"b": b, "s": settings, "short": short},
+    )
+    assert got["inputs"] == b["inputs"] and got["outputs"] == b["outputs"]
+    assert got["problems"] == []
+    assert got["short"] and "public instances" in got["short"][0]

@@ -85,28 +85,50 @@ export function feltToFloat(hexLE, scale) {
 const product = (shape) => shape.reduce((a, x) => a * x, 1);
 const isPublic = (vis) => vis === "Public" || vis === "public";
 
+const visName = (vis) => (isObj(vis) ? Object.keys(vis)[0] : String(vis)).toLowerCase();
+
 /**
  * The public inputs and outputs the proof commits to, decoded with the circuit's scales, as
- * zkverify.prove.decode_instances does: ezkl lays public inputs first and public outputs last
- * in the instance column; a side that is hashed or private is null.
+ * zkverify.prove.decode_instances does. ezkl's instance layout for one input and one output,
+ * measured for every visibility: [input hash] [params hash] [public inputs] [public outputs]
+ * [output hash]. `problem` says why the instances do not have exactly that layout.
  */
 export function decodePublic(proof, settings) {
   const ra = settings.run_args ?? {};
   const shapes = settings.model_instance_shapes ?? [];
   const flat = proof.instances.flat();
+  const vis = {
+    input: visName(ra.input_visibility), output: visName(ra.output_visibility),
+    param: visName(ra.param_visibility),
+  };
+  const lead = (vis.input === "hashed" ? 1 : 0) + (vis.param === "hashed" ? 1 : 0);
+  const nIn = vis.input === "public" && shapes.length ? product(shapes[0]) : 0;
+  const nOut = vis.output === "public" && shapes.length ? product(shapes[shapes.length - 1]) : 0;
+  const want = lead + nIn + nOut + (vis.output === "hashed" ? 1 : 0);
+  const known = ["public", "hashed", "private", "fixed"];
+  let problem = null;
+  if (!flat.every((f) => HEX64.test(f) && leToBig(f) < P)) {
+    problem = "the proof's instances are not field elements";
+  } else if (Object.values(vis).every((v) => known.includes(v)) && flat.length !== want) {
+    problem = `the proof has ${flat.length} public instances, this circuit has ${want}`;
+  }
   let inputs = null;
   let outputs = null;
-  if (isPublic(ra.input_visibility) && shapes.length) {
-    const n = product(shapes[0]);
+  if (!problem && nIn) {
     const scale = (settings.model_input_scales ?? [0])[0];
-    if (flat.length >= n) inputs = [flat.slice(0, n).map((f) => feltToFloat(f, scale))];
+    inputs = [flat.slice(lead, lead + nIn).map((f) => feltToFloat(f, scale))];
   }
-  if (isPublic(ra.output_visibility) && shapes.length) {
-    const n = product(shapes[shapes.length - 1]);
+  if (!problem && nOut) {
     const scale = (settings.model_output_scales ?? [0])[0];
-    if (flat.length >= n) outputs = [flat.slice(flat.length - n).map((f) => feltToFloat(f, scale))];
+    outputs = [flat.slice(lead + nIn, lead + nIn + nOut).map((f) => feltToFloat(f, scale))];
   }
-  return { inputs, outputs, count: flat.length };
+  return { inputs, outputs, count: flat.length, problem };
+}
+
+function leToBig(hexLE) {
+  let be = "";
+  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
+  return BigInt("0x" + be);
 }
 
 // The tolerance zkverify.verify uses (math.isclose, rel and abs 1e-9): the bundle's floats are
@@ -115,6 +137,7 @@ const close = (x, y) => Math.abs(x - y) <= Math.max(1e-9 * Math.max(Math.abs(x),
 
 function sameFloats(a, b) {
   if (a === null || a === undefined || b === null) return (a ?? null) === null && b === null;
+  if (a.length !== b.length || a.some((row, i) => row.length !== b[i].length)) return false;
   const fa = a.flat();
   const fb = b.flat();
   return fa.length === fb.length && fa.every((x, i) => close(x, fb[i]));
@@ -134,6 +157,7 @@ function argmax(xs) {
  */
 export function claimProblems(bundle, decoded) {
   const problems = [];
+  if (decoded.problem) return [decoded.problem];
   if (!sameFloats(bundle.outputs, decoded.outputs)) {
     problems.push("the bundle's outputs do not match the public outputs in the proof");
   }
