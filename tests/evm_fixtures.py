@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,15 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zkverify.evm import decode_call, encode_call
+from zkverify.prove import FIELD_MODULUS
 from zkverify.solc import find_node_tool
 
-FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .netutil import free_port
 
 
 @dataclass(frozen=True)

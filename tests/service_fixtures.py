@@ -22,13 +22,9 @@ from zkverify.manifest import CircuitDir
 from zkverify.prove import decode_instances, prediction
 from zkverify.service import create_app
 
+from .netutil import free_port
+
 TOKEN = "test-token-7f3a9c"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ThreadServer:

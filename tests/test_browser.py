@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,8 @@ from typing import Any
 import pytest
 
 from zkverify.web import static_dir
+
+from .netutil import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -264,18 +265,11 @@ def test_static_page_only_fetches_public_files(static_page: Page, tiny_bundle: A
 # --- served mode: `zkverify serve` hosts the page and the circuits --------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, tiny_circuit: Any, other_circuit: Any) -> Iterator[str]:
     """A real `zkverify serve` process on 127.0.0.1 hosting two circuits (tiny one second)."""
     tmp = tmp_path_factory.mktemp("served")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ZKVERIFY_TOKEN": "browser-test-token"}
     cmd = [
         sys.executable, "-c", "from zkverify.cli import main; main()", "serve",

@@ -20,6 +20,7 @@ from zkverify.files import sha256_file
 from zkverify.manifest import CircuitDir, ProofBundle
 
 from .conftest import TESTS, TINY_RUN_ARGS, tiny_config
+from .netutil import free_port
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -163,11 +164,7 @@ def test_dev_srs_warns_that_it_is_insecure(tiny_circuit: CircuitDir, tmp_path: P
 def test_fetch_srs_offline_says_how_to_supply_one(tiny_circuit: CircuitDir, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """ezkl's download goes to a closed port on 127.0.0.1 (a proxy), as it would fail offline."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"):
         monkeypatch.setenv(var, f"http://127.0.0.1:{port}")
     monkeypatch.setenv("ZKVERIFY_CACHE_DIR", str(tmp_path / "fresh-cache"))

@@ -17,7 +17,7 @@ import numpy as np
 from . import engine
 from .errors import EngineError, ModelError, ToleranceError, UsageError
 from .estimate import record as estimate_record
-from .files import link_or_copy, sha256_bytes, sha256_file, write_json_atomic
+from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
 from .keys import DevSrsWarning, cache_dir, cached_keys, get_keys, get_srs
 from .manifest import COMPILED, ONNX, PK, SETTINGS, VK, CircuitDir, Manifest
@@ -263,10 +263,9 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
         engine.calibrate(cal_path, cd.onnx, cd.settings, target, max_logrows=fixed_lr)
     cached.parent.mkdir(parents=True, exist_ok=True)
     # A copy, never a link: editing a circuit's settings.json must not change the cache.
-    tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-    shutil.copyfile(cd.settings, tmp)
-    tmp.chmod(0o444)
-    os.replace(tmp, cached)
+    with atomic_path(cached) as tmp:
+        shutil.copyfile(cd.settings, tmp)
+        tmp.chmod(0o444)
     return False
 
 

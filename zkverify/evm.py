@@ -203,9 +203,6 @@ def export_verifier(circuit_dir: CircuitDir, out_dir: Path) -> ExportResult:
             "deployable_on_mainnet": verifier.deployable_on_mainnet,
             "circuit": _circuit_identity(circuit_dir),
         })
-        for path in files.values():
-            # Atomic writes go through mkstemp (0600); these files are meant to be shared.
-            path.chmod(0o644)
     except OSError as e:
         raise CircuitError(f"{out_dir}: cannot write the verifier: {e.strerror or e}") from None
     return ExportResult(out_dir, files, verifier.runtime_size, len(c.bytecode),

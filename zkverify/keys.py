@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import engine
 from .errors import EngineError, UsageError
-from .files import sha256_bytes, sha256_file
+from .files import atomic_path, sha256_bytes, sha256_file
 
 DEV_SRS_WARNING = (
     "using a locally generated SRS: fine for development, INSECURE for production "
@@ -72,28 +72,22 @@ def get_srs(logrows: int, srs_file: Path | None = None, settings: Path | None = 
     if fetch and not ceremony.is_file():
         if settings is None:
             raise UsageError("fetching the ceremony SRS needs the circuit's settings.json")
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = root / f".ceremony-k{logrows}.{os.getpid()}.tmp"
         try:
-            engine.get_srs(settings, tmp, logrows)
+            with atomic_path(ceremony) as tmp:
+                engine.get_srs(settings, tmp, logrows)
+                tmp.chmod(0o444)  # circuit dirs hard-link it
         except EngineError as e:
             raise EngineError(f"{e}. Offline? Download kzg{logrows}.srs from the KZG ceremony on "
                               f"a machine with internet and pass it with --srs FILE") from None
-        os.replace(tmp, ceremony)
         return Srs(ceremony, "ceremony", logrows, sha256_file(ceremony), False)
     if ceremony.is_file():
         return Srs(ceremony, "ceremony", logrows, sha256_file(ceremony), True)
     dev = root / f"dev-k{logrows}.srs"
     reused = dev.is_file()
     if not reused:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = root / f".dev-k{logrows}.{os.getpid()}.tmp"
-        try:
+        with atomic_path(dev) as tmp:
             engine.gen_srs(tmp, logrows)
             tmp.chmod(0o444)  # circuit dirs hard-link it
-            os.replace(tmp, dev)
-        finally:
-            tmp.unlink(missing_ok=True)
     warnings.warn(DEV_SRS_WARNING, DevSrsWarning, stacklevel=2)
     return Srs(dev, "local-dev", logrows, sha256_file(dev), reused)
 
@@ -118,21 +112,28 @@ def key_cache_key(onnx: Path, settings: Path, srs: Srs) -> str:
     )
 
 
-def cached_keys(onnx: Path, settings: Path, srs: Srs) -> Keys | None:
-    key = key_cache_key(onnx, settings, srs)
+def _slot_keys(key: str, reused: bool) -> Keys:
     slot = cache_dir() / "keys" / key
-    keys = Keys(slot / "model.compiled", slot / "pk.key", slot / "vk.key", key, True)
+    return Keys(slot / "model.compiled", slot / "pk.key", slot / "vk.key", key, reused)
+
+
+def _hit(key: str) -> Keys | None:
+    keys = _slot_keys(key, True)
     if keys.compiled.is_file() and keys.pk.is_file() and keys.vk.is_file():
         return keys
     return None
 
 
+def cached_keys(onnx: Path, settings: Path, srs: Srs) -> Keys | None:
+    return _hit(key_cache_key(onnx, settings, srs))
+
+
 def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
     """Compiled circuit with its proving and verifying keys, from the cache or a fresh setup."""
-    hit = cached_keys(onnx, settings, srs)
+    key = key_cache_key(onnx, settings, srs)
+    hit = _hit(key)
     if hit is not None:
         return hit
-    key = key_cache_key(onnx, settings, srs)
     slot = cache_dir() / "keys" / key
     slot.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=slot.parent))
@@ -148,4 +149,4 @@ def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    return Keys(slot / "model.compiled", slot / "pk.key", slot / "vk.key", key, False)
+    return _slot_keys(key, False)

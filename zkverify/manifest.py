@@ -120,6 +120,15 @@ class CircuitDir:
         except KeyError as e:
             raise CircuitError(f"{self.manifest_path}: no hash recorded for {e.args[0]}") from None
 
+    def check_integrity(self) -> dict[str, str]:
+        """The circuit's hashes, after checking settings.json and vk.key still match them."""
+        hashes = self.hashes()
+        for key, name in (("settings_sha256", SETTINGS), ("vk_sha256", VK)):
+            if sha256_file(self.file(name)) != hashes[key]:
+                raise CircuitError(f"{self.file(name)}: does not match the hash in manifest.json "
+                                   f"(the circuit directory was modified)")
+        return hashes
+
     def hash_artifacts(self, names: tuple[str, ...] = HASHED_ARTIFACTS) -> dict[str, str]:
         return {n: sha256_file(self.file(n)) for n in names if self.file(n).is_file()}
 

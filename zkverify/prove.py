@@ -13,7 +13,6 @@ import numpy as np
 
 from . import engine
 from .errors import CircuitError, EngineError, InputError
-from .files import write_json_atomic
 from .inputs import coerce_input, ezkl_input, load_input_file
 from .manifest import COMPILED, MANIFEST, PK, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 
@@ -154,6 +153,3 @@ def prediction(manifest: Manifest, outputs: list[list[float]] | None) -> Any:
         return int(np.argmax(flat))
     return flat
 
-
-def write_bundle(bundle: ProofBundle, out: Path) -> None:
-    write_json_atomic(out, bundle.model_dump(mode="json"))

@@ -30,7 +30,6 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 
 from .__about__ import __version__
 from .errors import CircuitError, EngineError, InputError, ServiceError, UsageError, ZkVerifyError
-from .files import sha256_file
 from .inputs import coerce_input
 from .manifest import SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
@@ -73,10 +72,7 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
     hosted: dict[str, Hosted] = {}
     for p in paths:
         prover = Prover(p)  # checks every file proving needs, and the input shape
-        cd, hashes = prover.cd, prover.hashes
-        for key, name in (("settings_sha256", SETTINGS), ("vk_sha256", VK)):
-            if sha256_file(cd.file(name)) != hashes[key]:
-                raise CircuitError(f"{cd.file(name)}: does not match the hash in manifest.json")
+        cd, hashes = prover.cd, prover.cd.check_integrity()
         cid = prover.manifest.name
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", cid):
             raise CircuitError(f"{cd.manifest_path}: circuit name {cid!r} is not URL-safe")

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .errors import CircuitError
-from .files import sha256_file
 from .manifest import MANIFEST, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 from .prove import InstanceError, decode_instances, prediction, settings_visibility
 
@@ -39,11 +37,7 @@ def verify_bundle(circuit_dir: str | Path | CircuitDir, bundle: ProofBundle) -> 
     cd = circuit_dir if isinstance(circuit_dir, CircuitDir) else CircuitDir(circuit_dir)
     cd.require(*VERIFY_FILES)
     manifest = cd.load_manifest()
-    expected = cd.hashes()
-    for name, fname in (("settings_sha256", SETTINGS), ("vk_sha256", VK)):
-        if sha256_file(cd.file(fname)) != expected[name]:
-            raise CircuitError(f"{cd.file(fname)}: does not match the hash in manifest.json "
-                               f"(the circuit directory was modified)")
+    expected = cd.check_integrity()
 
     def verdict(valid: bool, reason: str) -> Verdict:
         return Verdict(valid, reason, manifest.name, bundle.proof_hash(), bundle.prediction,
