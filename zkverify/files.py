@@ -25,6 +25,28 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# sha256 by file identity, so a long-lived process (the service's workers) does not re-hash
+# the same vk and settings on every request. The key changes whenever the file does: a
+# rewrite in place changes size or mtime_ns, a replacement changes the inode, and ctime_ns
+# catches someone who restores the old mtime with utime().
+_HASHES: dict[tuple[str, int, int, int, int, int], str] = {}
+_HASHES_MAX = 1024
+
+
+def sha256_file_cached(path: Path) -> str:
+    """sha256 of a file, remembered per (path, device, inode, size, mtime, ctime)."""
+    st = os.stat(path)
+    key = (str(Path(path).absolute()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+           st.st_ctime_ns)
+    digest = _HASHES.get(key)
+    if digest is None:
+        digest = sha256_file(path)
+        if len(_HASHES) >= _HASHES_MAX:
+            _HASHES.clear()
+        _HASHES[key] = digest
+    return digest
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

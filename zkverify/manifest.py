@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .__about__ import __version__
 from .errors import BundleError, CircuitError
-from .files import read_json, sha256_bytes, sha256_file, write_json_atomic
+from .files import read_json, sha256_bytes, sha256_file, sha256_file_cached, write_json_atomic
 
 BUNDLE_FORMAT: Literal["zkverify.proof-bundle/1"] = "zkverify.proof-bundle/1"
 MANIFEST_FORMAT: Literal["zkverify.circuit/1"] = "zkverify.circuit/1"
@@ -121,10 +121,14 @@ class CircuitDir:
             raise CircuitError(f"{self.manifest_path}: no hash recorded for {e.args[0]}") from None
 
     def check_integrity(self) -> dict[str, str]:
-        """The circuit's hashes, after checking settings.json and vk.key still match them."""
+        """The circuit's hashes, after checking settings.json and vk.key still match them.
+
+        Hashes are remembered by file identity (``sha256_file_cached``): a service verifying
+        many bundles checks each file once, and again only when it changes.
+        """
         hashes = self.hashes()
         for key, name in (("settings_sha256", SETTINGS), ("vk_sha256", VK)):
-            if sha256_file(self.file(name)) != hashes[key]:
+            if sha256_file_cached(self.file(name)) != hashes[key]:
                 raise CircuitError(f"{self.file(name)}: does not match the hash in manifest.json "
                                    f"(the circuit directory was modified)")
         return hashes
