@@ -60,11 +60,9 @@ def test_compile_reads_the_cache_by_source_hash(tmp_path: Path,
     first = compile_sources(src)["A"]
     entries = list(cache_dir().glob("*.json"))
     assert len(entries) == 1 and first.runtime
-    # A second compile must come from the cache entry: doctor it and see the doctored bytes.
-    cached = json.loads(entries[0].read_text())
-    cached["contracts"]["A.sol"]["A"]["evm"]["bytecode"]["object"] = "c0ffee"
-    entries[0].write_text(json.dumps(cached))
-    assert compile_sources(src)["A"].bytecode == bytes.fromhex("c0ffee")
+    # A second compile comes from the cache entry (same bytes, and no new entry); a doctored
+    # entry is recompiled (tests/test_hardening_cache.py).
+    assert compile_sources(src)["A"] == first
     # Another source is another entry.
     compile_sources({"A.sol": src["A.sol"].replace("7", "8")})
     assert len(list(cache_dir().glob("*.json"))) == 2

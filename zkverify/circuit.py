@@ -14,14 +14,25 @@ from typing import Any
 
 import numpy as np
 
-from . import engine
+from . import cache, engine
 from .card import Card, SrsInfo, TensorInfo
-from .errors import EngineError, ModelError, ToleranceError, UsageError
+from .errors import CacheError, EngineError, ModelError, ToleranceError, UsageError
 from .estimate import record as estimate_record
 from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
-from .keys import DevSrsWarning, cache_dir, cached_keys, get_keys, get_srs
-from .manifest import COMPILED, ONNX, PK, SETTINGS, SRS, VK, CircuitDir, Manifest
+from .keys import DevSrsWarning, cached_keys, get_keys, get_srs
+from .manifest import (
+    COMPILED,
+    MANIFEST,
+    MANIFEST_FORMAT,
+    ONNX,
+    PK,
+    SETTINGS,
+    SRS,
+    VK,
+    CircuitDir,
+    Manifest,
+)
 from .progress import NullProgress
 from .quantize import QuantizationReport, measure
 from .spec import CircuitSpec, load_spec, resolve_source
@@ -163,6 +174,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
     c = p.config
     refuse_unbound_weights(c)
     out = Path(out_dir)
+    refuse_foreign_dir(out)  # before any work: a wrong -o must fail in a second, not a minute
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent))
     warn: list[str] = []
@@ -184,7 +196,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             warnings.simplefilter("always", DevSrsWarning)
             srs = get_srs(logrows, c.srs_file, cd.settings, c.fetch_srs)
             warn.extend(str(x.message) for x in w if issubclass(x.category, DevSrsWarning))
-        link_or_copy(srs.path, cd.srs)
+        _link_checked(srs.path, cd.srs, srs.sha256)
         keys = cached_keys(cd.onnx, cd.settings, srs)
         if keys is None:
             with progress.stage("compile"):
@@ -200,8 +212,9 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             progress.note(f"keys generated and cached ({keys.cache_key[:12]})")
         else:
             progress.note(f"compiled circuit and keys reused from cache ({keys.cache_key[:12]})")
-        for src, dest in ((keys.compiled, cd.compiled), (keys.pk, cd.pk), (keys.vk, cd.vk)):
-            link_or_copy(src, dest)
+        link_or_copy(keys.pk, cd.pk)
+        _link_checked(keys.compiled, cd.compiled, keys.hashes["model.compiled"])
+        _link_checked(keys.vk, cd.vk, keys.hashes["vk.key"])
         from .export import run_onnx
 
         out_shape = list(run_onnx(cd.onnx, [samples[0].reshape(shape)])[0].shape)
@@ -285,10 +298,13 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
         "onnx": sha256_file(cd.onnx), "data": sha256_file(cal_path), "run_args": run_args,
         "target": target, "calibrate": c.calibrate, "ezkl": engine.ezkl_version(),
     }, sort_keys=True).encode())
-    cached = cache_dir() / "settings" / f"{key}.json"
-    if cached.is_file():
+    cached = cache.cache_path("settings", f"{key}.json")
+    sha = cache.check(cached)
+    if sha is not None:
         shutil.copyfile(cached, cd.settings)
-        return True
+        if sha256_file(cd.settings) == sha:  # the copy, not the path we checked, is what we use
+            return True
+    cache.discard(cached)  # absent, unrecorded or tampered: calibrate again and overwrite
     try:
         engine.gen_settings(cd.onnx, cd.settings, **run_args)
     except EngineError as e:
@@ -297,12 +313,41 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
     if c.calibrate:
         fixed_lr = c.run_args.get("logrows")
         engine.calibrate(cal_path, cd.onnx, cd.settings, target, max_logrows=fixed_lr)
-    cached.parent.mkdir(parents=True, exist_ok=True)
     # A copy, never a link: editing a circuit's settings.json must not change the cache.
     with atomic_path(cached) as tmp:
         shutil.copyfile(cd.settings, tmp)
         tmp.chmod(0o444)
+    cache.record(cached)
     return False
+
+
+def _link_checked(src: Path, dest: Path, sha256: str) -> None:
+    """Link a checked cache file into the circuit, then check the link: what was checked by
+    path could have been swapped before we linked it; the link itself cannot change."""
+    link_or_copy(src, dest)
+    if sha256_file(dest) != sha256:
+        raise CacheError(f"{src}: changed while it was being used (the cache is being written "
+                         f"by someone else); build again")
+
+
+def refuse_foreign_dir(out: Path) -> None:
+    """Refuse to replace a directory that holds anything but a zkverify circuit.
+
+    ``build -o DIR`` swaps the new circuit in place of DIR; pointed at a folder of notes by
+    mistake, it would delete them.
+    """
+    if not out.is_dir() or not any(out.iterdir()) or _is_circuit_dir(out):
+        return
+    raise UsageError(f"{out}: not empty and not a zkverify circuit directory (refusing to "
+                     f"replace it; pass a new or empty directory)")
+
+
+def _is_circuit_dir(path: Path) -> bool:
+    try:
+        data = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT
 
 
 def _vis(v: str | None, default: str) -> str:
@@ -323,6 +368,7 @@ def _swap_into_place(stage: Path, out: Path) -> None:
     if out.exists():
         if not out.is_dir():
             raise UsageError(f"{out}: exists and is not a directory")
+        refuse_foreign_dir(out)  # again: it may have been filled while we built
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)
         os.replace(stage, out)

@@ -7,7 +7,8 @@ The tree (only the CLI turns these into messages and exit codes)::
     │   ├── InputError            unreadable/ill-shaped/non-finite input data
     │   ├── CircuitError          missing or inconsistent circuit directory
     │   ├── BundleError           unreadable or malformed proof bundle
-    │   └── ModelError            model spec, weights or ONNX graph that cannot be used
+    │   ├── ModelError            model spec, weights or ONNX graph that cannot be used
+    │   └── CacheError            a cache entry that is a symlink or cannot be rebuilt
     ├── EngineError               ezkl failed ("Failed to ...")
     ├── ToleranceError            quantization error above the bound the user asked for
     ├── InvalidProof              a proof that does not verify: exit 1
@@ -49,6 +50,10 @@ class BundleError(UsageError):
 
 class ModelError(UsageError):
     """A model spec, state dict or ONNX graph that cannot be used."""
+
+
+class CacheError(UsageError):
+    """A planted symlink in the cache, or a tampered entry zkverify cannot rebuild itself."""
 
 
 class EngineError(ZkVerifyError):

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import engine
 from .errors import BundleError, CircuitError, EngineError, EvmError
-from .files import sha256_file, write_bytes_atomic, write_json_atomic
+from .files import sha256_bytes, sha256_file, write_bytes_atomic, write_json_atomic
 from .manifest import SETTINGS, SRS, VK, CircuitDir, ProofBundle
 from .solc import (
     EVM_VERSION,
@@ -78,10 +78,16 @@ class EvmResult:
     address: str | None = None
     runtime_size: int | None = None
     warnings: list[str] = field(default_factory=list)
+    # Whether the code that answered is this circuit's verifier (its runtime code compared
+    # byte for byte); False means the answer says nothing about this circuit.
+    code_checked: bool = False
+    code_reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
+            "code_checked": self.code_checked,
+            "code_reason": self.code_reason,
             "gas": self.gas,
             "backend": self.backend,
             "reason": self.reason,
@@ -239,6 +245,9 @@ def evm_check(verifier: Verifier, rpc_url: str | None = None,
         else:
             result = verify_on_node(verifier, data, rpc_url, address)
         calls.append(result)
+        if not result.code_checked:
+            # The contract's answer means nothing: not a verdict, "nothing was verified" (exit 3).
+            raise EvmError(f"{result.code_reason}; nothing was verified")
         return result.valid, result.reason
 
     return check, calls
@@ -320,7 +329,8 @@ def verify_in_evm(verifier: Verifier, data: bytes, code_size_limit: int | None =
         raise EvmError(f"in-process EVM refused the verifier deployment: {_one_line(e)}") from None
     deploy_gas = evm.result.gas_used if evm.result else None
     base = EvmResult(valid=False, gas=None, backend="pyrevm", deploy_gas=deploy_gas,
-                     address=address, runtime_size=verifier.runtime_size, warnings=warnings)
+                     address=address, runtime_size=verifier.runtime_size, warnings=warnings,
+                     code_checked=True)  # we deployed the compiled verifier ourselves
     try:
         out = evm.message_call(_DEPLOYER, address, data, gas=CALL_GAS)
     except RuntimeError as e:
@@ -337,7 +347,9 @@ def verify_on_node(verifier: Verifier, data: bytes, rpc_url: str,
     """Deploy the verifier on the node (unless ``address`` names one) and verify there.
 
     With a deployment we send a real transaction and report its receipt's gas; with an
-    existing address we use ``eth_call`` and ``eth_estimateGas``, which need no key.
+    existing address we use ``eth_call`` and ``eth_estimateGas``, which need no key. Either
+    way the code at the address is compared with the verifier compiled from the circuit
+    first: any contract can return true, so only this circuit's verifier's answer counts.
     """
     from .chain import RpcClient, RpcRevert
 
@@ -348,10 +360,16 @@ def verify_on_node(verifier: Verifier, data: bytes, rpc_url: str,
     if address is None:
         sender = client.sender()
         address, deploy_gas = client.deploy(verifier.contract.bytecode, sender, gas=DEPLOY_GAS)
-    elif not client.has_code(address):
+    code = client.get_code(address)
+    if not code:
         raise EvmError(f"node at {rpc_url}: no contract at {address}")
     base = EvmResult(valid=False, gas=None, backend="rpc", deploy_gas=deploy_gas,
                      address=address, runtime_size=verifier.runtime_size, warnings=warnings)
+    mismatch = code_mismatch(verifier, code, address)
+    if mismatch:
+        # Not called at all: whatever it answers, it is not evidence about this circuit.
+        return replace(base, runtime_size=len(code), reason=mismatch, code_reason=mismatch)
+    base = replace(base, code_checked=True)
     try:
         out = client.call(address, data, sender)
     except RpcRevert as e:
@@ -371,6 +389,22 @@ def verify_on_node(verifier: Verifier, data: bytes, rpc_url: str,
     else:
         gas = client.estimate_gas(address, data)
     return replace(base, valid=True, gas=gas)
+
+
+def code_mismatch(verifier: Verifier, code: bytes, address: str) -> str | None:
+    """Why ``code`` (deployed at ``address``) is not the circuit's verifier; None when it is.
+
+    Byte-for-byte: the ezkl verifier has no immutables, and the same source compiled with the
+    same solc settings gives the same runtime code, metadata hash included. A verifier built
+    with other compiler settings is therefore reported as unchecked, not as wrong.
+    """
+    expected = verifier.contract.runtime
+    if code == expected:
+        return None
+    return (f"the contract at {address} is not this circuit's verifier: its runtime code "
+            f"({len(code):,} bytes, sha256 {sha256_bytes(code)[:12]}) differs from the verifier "
+            f"compiled from the circuit ({len(expected):,} bytes, sha256 "
+            f"{sha256_bytes(expected)[:12]}), so its answer was not trusted")
 
 
 def _returned_true(out: bytes) -> bool:

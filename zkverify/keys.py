@@ -6,6 +6,11 @@ Cache layout (``$ZKVERIFY_CACHE_DIR`` or the user cache dir)::
     srs/ceremony-k{logrows}.srs   the public KZG ceremony file (downloaded when online)
     keys/{sha256}/pk.key, vk.key  keyed by compiled circuit + settings + SRS
     settings/{sha256}.json        calibrated settings keyed by model + data + run args
+
+Every entry but ``pk.key`` has its sha256 recorded beside it (``*.sha256``, see ``cache.py``)
+and is checked before use: a dev SRS, keys or settings that fail the check are rebuilt, a
+ceremony SRS that fails is removed and reported. ``pk.key`` is not hashed on each use (100+
+MB): a swapped proving key cannot make a proof that verifies under the checked vk.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import engine
-from .errors import EngineError, UsageError
+from . import cache, engine
+from .cache import cache_path, cache_root
+from .errors import CacheError, EngineError, UsageError
 from .files import atomic_path, sha256_bytes, sha256_file
 
 DEV_SRS_WARNING = (
@@ -33,12 +39,7 @@ class DevSrsWarning(UserWarning):
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("ZKVERIFY_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("zkverify"))
+    return cache_root()
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,12 @@ def get_srs(logrows: int, srs_file: Path | None = None, settings: Path | None = 
         if srs_file.stat().st_size < 64:
             raise UsageError(f"{srs_file}: too small to be a KZG SRS file")
         return Srs(srs_file, "user", logrows, sha256_file(srs_file), True)
-    root = cache_dir() / "srs"
-    ceremony = root / f"ceremony-k{logrows}.srs"
-    if fetch and not ceremony.is_file():
+    ceremony = cache_path("srs", f"ceremony-k{logrows}.srs")
+    sha = cache.check(ceremony)
+    if fetch and sha is None:
         if settings is None:
             raise UsageError("fetching the ceremony SRS needs the circuit's settings.json")
+        cache.discard(ceremony)
         try:
             with atomic_path(ceremony) as tmp:
                 engine.get_srs(settings, tmp, logrows)
@@ -79,17 +81,26 @@ def get_srs(logrows: int, srs_file: Path | None = None, settings: Path | None = 
         except EngineError as e:
             raise EngineError(f"{e}. Offline? Download kzg{logrows}.srs from the KZG ceremony on "
                               f"a machine with internet and pass it with --srs FILE") from None
-        return Srs(ceremony, "ceremony", logrows, sha256_file(ceremony), False)
-    if ceremony.is_file():
-        return Srs(ceremony, "ceremony", logrows, sha256_file(ceremony), True)
-    dev = root / f"dev-k{logrows}.srs"
-    reused = dev.is_file()
-    if not reused:
+        return Srs(ceremony, "ceremony", logrows, cache.record(ceremony), False)
+    if sha is not None:
+        return Srs(ceremony, "ceremony", logrows, sha, True)
+    if ceremony.exists():
+        # We cannot rebuild a ceremony file offline, and silently falling back to a dev SRS
+        # would change what the circuit's proofs are worth: say so instead.
+        cache.discard(ceremony)
+        raise CacheError(f"{ceremony}: does not match the hash recorded when it was fetched "
+                         f"(removed): fetch it again with --fetch-srs or pass --srs FILE")
+    dev = cache_path("srs", f"dev-k{logrows}.srs")
+    sha = cache.check(dev)
+    reused = sha is not None
+    if sha is None:
+        cache.discard(dev)  # absent, unrecorded or tampered: regenerate
         with atomic_path(dev) as tmp:
             engine.gen_srs(tmp, logrows)
             tmp.chmod(0o444)  # circuit dirs hard-link it
+        sha = cache.record(dev)
     warnings.warn(DEV_SRS_WARNING, DevSrsWarning, stacklevel=2)
-    return Srs(dev, "local-dev", logrows, sha256_file(dev), reused)
+    return Srs(dev, "local-dev", logrows, sha, reused)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class Keys:
     vk: Path
     cache_key: str
     reused: bool
+    hashes: dict[str, str]  # sha256 of the checked files (model.compiled, vk.key)
 
 
 def key_cache_key(onnx: Path, settings: Path, srs: Srs) -> str:
@@ -112,16 +124,35 @@ def key_cache_key(onnx: Path, settings: Path, srs: Srs) -> str:
     )
 
 
-def _slot_keys(key: str, reused: bool) -> Keys:
-    slot = cache_dir() / "keys" / key
-    return Keys(slot / "model.compiled", slot / "pk.key", slot / "vk.key", key, reused)
+# Hashed and checked on every use; pk.key is not (see the module docstring).
+_CHECKED = ("model.compiled", "vk.key")
+
+
+def _slot_keys(key: str, reused: bool, hashes: dict[str, str] | None = None) -> Keys:
+    slot = cache_root() / "keys" / key
+    return Keys(slot / "model.compiled", slot / "pk.key", slot / "vk.key", key, reused,
+                hashes or {})
 
 
 def _hit(key: str) -> Keys | None:
-    keys = _slot_keys(key, True)
-    if keys.compiled.is_file() and keys.pk.is_file() and keys.vk.is_file():
-        return keys
-    return None
+    """The cached keys for ``key`` when every checked file matches its record, else None.
+
+    A slot that fails the check is removed, so the caller's setup rebuilds it.
+    """
+    slot = cache_path("keys", key)
+    if not slot.is_dir():
+        return None
+    hashes: dict[str, str] = {}
+    for name in _CHECKED:
+        sha = cache.check(slot / name)
+        if sha is None:
+            cache.discard(slot)
+            return None
+        hashes[name] = sha
+    if cache.is_link(slot / "pk.key") or not (slot / "pk.key").is_file():
+        cache.discard(slot)
+        return None
+    return _slot_keys(key, True, hashes)
 
 
 def cached_keys(onnx: Path, settings: Path, srs: Srs) -> Keys | None:
@@ -134,19 +165,22 @@ def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
     hit = _hit(key)
     if hit is not None:
         return hit
-    slot = cache_dir() / "keys" / key
-    slot.parent.mkdir(parents=True, exist_ok=True)
+    slot = cache_path("keys", key)
     work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=slot.parent))
     try:
         shutil.copyfile(compiled, work / "model.compiled")
         engine.setup(work / "model.compiled", work / "vk.key", work / "pk.key", srs.path)
+        hashes = {name: cache.record(work / name) for name in _CHECKED}
         for f in work.iterdir():  # circuit dirs hard-link these: never let a write go through
             f.chmod(0o444)
-        if slot.exists():  # another process won the race; its keys are as good as ours
-            shutil.rmtree(work)
-        else:
-            os.replace(work, slot)
+        if slot.exists():
+            # Another process won the race: its keys are as good as ours if they pass the
+            # check (_hit discards them if not, and ours take the slot).
+            hit = _hit(key)
+            if hit is not None:
+                return hit
+        os.replace(work, slot)
     finally:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
-    return _slot_keys(key, False)
+    return _slot_keys(key, False, hashes)

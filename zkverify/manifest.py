@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .__about__ import __version__
 from .errors import BundleError, CircuitError
-from .files import read_json, sha256_file, write_json_atomic
+from .files import read_json, sha256_file, sha256_file_cached, write_json_atomic
 
 BUNDLE_FORMAT: Literal["zkverify.proof-bundle/1"] = "zkverify.proof-bundle/1"
 MANIFEST_FORMAT: Literal["zkverify.circuit/1"] = "zkverify.circuit/1"
@@ -125,6 +125,8 @@ class CircuitDir:
         """The circuit's hashes, after checking settings.json, vk.key and kzg.srs still match them.
 
         The SRS is part of the circuit's identity: whoever knows an SRS's secret can forge proofs.
+        Hashes are remembered by file identity (``sha256_file_cached``): a service verifying
+        many bundles checks each file once, and again only when it changes.
         """
         hashes = self.hashes()
         recorded = self.load_manifest().artifacts
@@ -133,7 +135,7 @@ class CircuitDir:
                                "zkverify: rebuild it with `zkverify build`)")
         for name, want in ((SETTINGS, hashes["settings_sha256"]), (VK, hashes["vk_sha256"]),
                            (SRS, recorded[SRS])):
-            if sha256_file(self.file(name)) != want:
+            if sha256_file_cached(self.file(name)) != want:
                 raise CircuitError(f"{self.file(name)}: does not match the hash in manifest.json "
                                    f"(the circuit directory was modified)")
         return hashes

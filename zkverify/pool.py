@@ -8,17 +8,28 @@ also sidestep the GIL. Each worker loads its circuits once (``Prover``) and reus
 A :class:`Gate` in front of each pool admits at most ``limit`` jobs at once and keeps at most
 ``max_queue`` waiting; past that the caller gets :class:`Overloaded` (429), and a job that
 waited longer than ``timeout`` seconds gets 503, so an overloaded node answers quickly instead
-of piling up work.
+of piling up work. A job that *runs* longer than ``job_timeout`` seconds has its workers
+killed and replaced (:class:`JobTimeout`, 503): one pathological request cannot hold a worker.
+
+Workers die with their node: each sets a parent-death signal (Linux ``PR_SET_PDEATHSIG``) and
+runs a watchdog thread on its parent's pid, so a ``kill -9`` of ``zkverify serve`` leaves no
+orphaned worker (nor, once they are gone, multiprocessing's resource tracker, which exits when
+the last process holding its pipe does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,6 +47,16 @@ class Overloaded(ServiceError):
 
 class WorkerDied(ServiceError):
     """A worker process died mid-job (OOM kill, abort); the pool was replaced."""
+
+
+class JobTimeout(ServiceError):
+    """A job ran past the pool's job timeout; its workers were killed and replaced."""
+
+
+# Linux delivers PR_SET_PDEATHSIG when the *thread* that forked the worker exits, not the
+# process. Every executor is therefore created on this one thread, which lives as long as the
+# process (asyncio.to_thread's threads may be retired while the node runs).
+_SPAWNER = ThreadPoolExecutor(1, thread_name_prefix="zkverify-spawner")
 
 
 class Gate:
@@ -104,22 +125,28 @@ class WorkerPool:
     """A process pool behind a gate; ``run`` awaits one job without blocking the loop."""
 
     def __init__(self, name: str, workers: int, max_queue: int, timeout: float,
-                 circuit_paths: list[str]) -> None:
+                 circuit_paths: list[str], job_timeout: float | None = None) -> None:
+        if job_timeout is not None and job_timeout <= 0:
+            raise ServiceError(f"{name}: need job_timeout > 0")
         self.gate = Gate(name, workers, max_queue, timeout)
         self.workers = workers
+        self.job_timeout = job_timeout
         self._paths = circuit_paths
         self._executor: ProcessPoolExecutor | None = None
         self._restart_lock = asyncio.Lock()
         self.restarts = 0
 
     def start(self) -> None:
-        self._executor = self._new_executor()
+        self._executor = _SPAWNER.submit(self._new_executor).result()
+
+    async def start_async(self) -> None:
+        self._executor = await asyncio.wrap_future(_SPAWNER.submit(self._new_executor))
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: the server process has threads (uvicorn, sqlite, anyio) by now.
         ctx = multiprocessing.get_context("spawn")
-        executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_load_provers,
-                                       initargs=(self._paths,))
+        executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
+                                       initargs=(self._paths, os.getpid()))
         # Start every worker now so the first requests do not pay for imports and loading.
         for f in [executor.submit(time.sleep, 0.05) for _ in range(self.workers)]:
             f.result()
@@ -136,25 +163,65 @@ class WorkerPool:
             if executor is None:
                 raise ServiceError(f"{self.gate.name} pool is not running")
             try:
-                return await asyncio.wrap_future(executor.submit(fn, *args))
+                return await asyncio.wait_for(asyncio.wrap_future(executor.submit(fn, *args)),
+                                              self.job_timeout)
             except BrokenProcessPool:
                 await self._replace(executor)
                 raise WorkerDied(f"a {self.gate.name} worker process died; the workers were "
                                  f"restarted, retry") from None
+            except TimeoutError:
+                # A running job cannot be cancelled, only its process killed. That breaks the
+                # executor (other jobs on it get WorkerDied), so it is replaced like a crash.
+                _kill_workers(executor)
+                await self._replace(executor)
+                raise JobTimeout(f"a {self.gate.name} job ran longer than {self.job_timeout:g}s "
+                                 f"and was stopped") from None
 
     async def _replace(self, broken: ProcessPoolExecutor) -> None:
         """A dead worker breaks the whole executor; swap in a new one (once per breakage)."""
         async with self._restart_lock:
             if self._executor is not broken:
                 return
-            self._executor = await asyncio.to_thread(self._new_executor)
+            self._executor = await asyncio.wrap_future(_SPAWNER.submit(self._new_executor))
             self.restarts += 1
             broken.shutdown(wait=False, cancel_futures=True)
+
+
+def _kill_workers(executor: ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor has no public way to stop a running job; its _processes map is the
+    # only handle on the worker processes (stable since Python 3.2).
+    for proc in list(getattr(executor, "_processes", {}).values()):
+        with contextlib.suppress(ProcessLookupError, OSError, ValueError):
+            proc.kill()
 
 
 # --- jobs (run inside the worker processes) -----------------------------------------------
 
 _PROVERS: dict[str, Any] = {}
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(paths: list[str], parent: int) -> None:
+    """Tie the worker's life to its node's, then load the circuits."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the node died before the signal was armed
+        os._exit(1)
+    # The fallback where the signal does not exist (macOS) or was lost with a spawning thread.
+    threading.Thread(target=_watch_parent, args=(parent,), name="zkverify-watchdog",
+                     daemon=True).start()
+    _load_provers(paths)
+
+
+def _watch_parent(parent: int, interval: float = 1.0) -> None:
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _load_provers(paths: list[str]) -> None:

@@ -3,7 +3,10 @@
 Trust comes from the proof, so verification and downloads are open; proving costs CPU, so it
 needs the bearer token. Every proof served is committed to SQLite (``store.py``) before its
 response is sent. CPU work runs in worker processes behind bounded gates (``pool.py``); past
-them the node answers 429/503 at once. Bad requests get a 4xx with a one-line ``detail``.
+them the node answers 429/503 at once, and a job that runs too long is stopped (503). Open work
+(verify, the on-demand ``Verifier.sol``) is limited per client address (``limits.py``, 429 with
+``Retry-After``); a request with the bearer token is not. Bad requests get a 4xx with a
+one-line ``detail``; error details never show the server's absolute paths.
 
 Endpoints (docs/DESIGN.md): ``GET /v1/circuits``, ``GET /v1/circuits/{id}``,
 ``GET /v1/circuits/{id}/files/{name}``, ``POST /v1/circuits/{id}/infer``, ``POST /v1/verify``,
@@ -31,6 +34,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from .__about__ import __version__
 from .errors import CircuitError, EngineError, InputError, ServiceError, UsageError, ZkVerifyError
 from .inputs import coerce_input
+from .limits import ClientLimiter, OnceCache, RateLimited
 from .manifest import BUNDLE_FORMAT, CARD, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from .pool import Overloaded, WorkerPool, prove_job, verifier_job, verify_job
@@ -92,20 +96,35 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
 def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: str | None, *,
                max_concurrency: int = 1, max_queue: int = 8, verify_workers: int = 2,
                max_verify_queue: int = 64, queue_timeout: float = 60.0, max_body: int = MAX_BODY,
-               web: bool = True) -> FastAPI:
-    """The FastAPI app; worker processes start with the app (lifespan), not here."""
+               web: bool = True, job_timeout: float | None = None, client_limit: int | None = None,
+               verifier_retry: float = 60.0) -> FastAPI:
+    """The FastAPI app; worker processes start with the app (lifespan), not here.
+
+    ``job_timeout``: seconds a running job may take (None: no bound). ``client_limit``:
+    unauthenticated work requests per client per minute (None: no limit). ``verifier_retry``:
+    seconds a failed ``Verifier.sol`` build is remembered before it is tried again.
+    """
     hosted = host(circuit_dirs)
     store = ProofStore(db_path)
     metrics = Metrics()
     paths = [str(h.cd.path) for h in hosted.values()]
-    pools = {"prove": WorkerPool("prove", max_concurrency, max_queue, queue_timeout, paths),
-             "verify": WorkerPool("verify", verify_workers, max_verify_queue, queue_timeout, paths)}
-    verifiers: dict[str, str] = {}
+    pools = {"prove": WorkerPool("prove", max_concurrency, max_queue, queue_timeout, paths,
+                                 job_timeout),
+             "verify": WorkerPool("verify", verify_workers, max_verify_queue, queue_timeout, paths,
+                                  job_timeout)}
+    verifiers: OnceCache[str] = OnceCache(verifier_retry, (HTTPException,))
+    limiter = ClientLimiter(client_limit) if client_limit else None
+
+    def limit(request: Request) -> None:
+        """Charge open work to the client's address, unless it carries the node's token."""
+        if limiter is None or _has_token(request, token):
+            return
+        limiter.take(request.client.host if request.client else "unknown")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for pool in pools.values():
-            await asyncio.to_thread(pool.start)
+            await pool.start_async()
         try:
             yield
         finally:
@@ -118,7 +137,8 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
                               "proof that anyone can verify.")
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.store, app.state.pools, app.state.hosted = store, pools, hosted
-    _error_handlers(app, metrics)
+    app.state.verifiers = verifiers
+    _error_handlers(app, metrics, hosted)
 
     def circuit(cid: str) -> Hosted:
         if cid not in hosted:
@@ -134,7 +154,7 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
         return circuit(cid).info()
 
     @app.get("/v1/circuits/{cid}/files/{name}", summary="vk.key, settings.json, kzg.srs, Verifier.sol")
-    async def get_file(cid: str, name: str) -> Response:
+    async def get_file(cid: str, name: str, request: Request) -> Response:
         h = circuit(cid)
         if name not in PUBLIC_FILES:
             raise HTTPException(404, f"no public file {name!r}; one of: {', '.join(PUBLIC_FILES)}")
@@ -142,17 +162,25 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
             return FileResponse(h.cd.file(name), media_type=PUBLIC_FILES[name], filename=name)
         if h.cd.file(VERIFIER_SOL).is_file():
             return FileResponse(h.cd.file(VERIFIER_SOL), media_type=PUBLIC_FILES[name])
-        if cid not in verifiers:
+        limit(request)
+
+        async def make() -> str:
             try:
-                verifiers[cid] = await pools["verify"].run(verifier_job, str(h.cd.path))
+                source: str = await pools["verify"].run(verifier_job, str(h.cd.path))
             except ImportError:
                 raise HTTPException(404, "no Solidity verifier: this node has no EVM support "
                                          "(zkverify.evm)") from None
             except ZkVerifyError as e:
-                if isinstance(e, Overloaded):
-                    raise
-                raise HTTPException(404, f"no Solidity verifier for {cid!r}: {e}") from None
-        return PlainTextResponse(verifiers[cid], media_type=PUBLIC_FILES[name])
+                if isinstance(e, ServiceError):
+                    raise  # overloaded, timed out, a worker died: worth retrying, not remembered
+                raise HTTPException(404, f"no Solidity verifier for {cid!r}: "
+                                         f"{public_message(str(e), hosted)}") from None
+            return source
+
+        # One build per circuit at a time, kept; a failure is kept for verifier_retry seconds.
+        source = await verifiers.get(cid, make, lambda e: HTTPException(e.status_code, e.detail)
+                                     if isinstance(e, HTTPException) else e)
+        return PlainTextResponse(source, media_type=PUBLIC_FILES[name])
 
     @app.post("/v1/circuits/{cid}/infer", summary="Prove one inference (bearer token)",
               openapi_extra=_body_doc("the model input, as `zkverify prove` takes it",
@@ -184,6 +212,7 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
     @app.post("/v1/verify", summary="Verify a proof bundle against the hosted circuit it names",
               openapi_extra=_body_doc("a zkverify proof bundle", ProofBundle.model_json_schema()))
     async def verify(request: Request) -> dict[str, Any]:
+        limit(request)
         data = await _json_body(request, max_body)
         if not isinstance(data, dict):
             raise HTTPException(422, "request body: not a proof bundle (expected a JSON object)")
@@ -248,6 +277,24 @@ def _match(hosted: dict[str, Hosted], bundle: dict[str, Any]) -> Hosted | None:
     return hosted.get(name) if isinstance(name, str) else None
 
 
+def _has_token(request: Request, token: str | None) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), (token or "").encode())
+
+
+# An absolute path: a slash not inside a word or URL, then at least two components.
+_ABS_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s/:'\"()]+/)+[^\s/:'\"()]*")
+
+
+def public_message(text: str, hosted: dict[str, Hosted]) -> str:
+    """``text`` without the server's absolute paths (they tell an attacker the layout):
+    a hosted circuit's directory becomes its id, any other path its last component."""
+    for h in hosted.values():
+        text = text.replace(str(h.cd.path), h.id)
+    return _ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
 def _authorize(request: Request, token: str | None) -> None:
     if not token:
         raise HTTPException(403, "inference is disabled on this node (started without "
@@ -286,8 +333,13 @@ async def _json_body(request: Request, limit: int) -> Any:
         raise HTTPException(400, f"request body is not usable JSON ({type(e).__name__})") from None
 
 
-def _error_handlers(app: FastAPI, metrics: Metrics) -> None:
-    """One-line JSON ``detail`` for every failure; tracebacks stay in the server log."""
+def _error_handlers(app: FastAPI, metrics: Metrics, hosted: dict[str, Hosted]) -> None:
+    """One-line JSON ``detail`` for every failure; tracebacks and paths stay in the server log."""
+
+    @app.exception_handler(RateLimited)
+    async def limited(request: Request, e: RateLimited) -> JSONResponse:
+        metrics.rejected.labels("client", "429").inc()
+        return JSONResponse({"detail": str(e)}, 429, headers={"Retry-After": str(e.retry_after)})
 
     @app.exception_handler(Overloaded)
     async def overloaded(request: Request, e: Overloaded) -> JSONResponse:
@@ -310,7 +362,7 @@ def _error_handlers(app: FastAPI, metrics: Metrics) -> None:
         # Requests are checked before they reach the core, so a core error here is the node's.
         log.error("%s %s: %s", request.method, request.url.path, e)
         status = 503 if isinstance(e, ServiceError) else 500
-        return JSONResponse({"detail": str(e)}, status)
+        return JSONResponse({"detail": public_message(str(e), hosted)}, status)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, e: Exception) -> JSONResponse:

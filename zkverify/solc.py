@@ -12,15 +12,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import cache
+from .cache import cache_root
 from .errors import EvmError
-from .files import sha256_bytes, write_json_atomic
+from .files import sha256_bytes, write_bytes_atomic
 
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 200
@@ -53,32 +54,29 @@ class Contract:
 
 def cache_dir() -> Path:
     """Where compiled bytecode is cached: ``$ZKVERIFY_CACHE_DIR/solc`` or the user cache dir."""
-    root = os.environ.get("ZKVERIFY_CACHE_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_cache_dir("zkverify")
-    return Path(root) / "solc"
+    return cache_root() / "solc"
 
 
 def find_node_tool(name: str, env_var: str) -> Path:
-    """Locate an npm-installed tool (``solcjs``, ``anvil``): env var, repo, cwd, then PATH."""
+    """Locate an npm-installed tool (``solcjs``, ``anvil``): the env var, else the project's own.
+
+    The project's own is ``node_modules/.bin`` beside the zkverify package (the repository
+    checkout where ``npm ci`` pinned it). Never the current directory's ``node_modules`` nor
+    ``$PATH``: run inside an untrusted checkout, either would execute that checkout's script,
+    which could emit an always-true "verifier" that would then be cached and deployed.
+    """
     override = os.environ.get(env_var)
     if override:
         p = Path(override)
         if not p.is_file():
             raise EvmError(f"{env_var}={override}: no such file")
         return p
-    for base in (_REPO_ROOT, Path.cwd()):
-        p = base / "node_modules" / ".bin" / name
-        if p.is_file():
-            return p
-    found = shutil.which(name)
-    if found:
-        return Path(found)
+    p = _REPO_ROOT / "node_modules" / ".bin" / name
+    if p.is_file():
+        return p
     raise EvmError(
-        f"{name} not found: run `npm ci` at the zkverify repository root "
-        f"(it installs {name} into node_modules/.bin) or set {env_var}"
+        f"{name} not found in {_REPO_ROOT / 'node_modules' / '.bin'}: run `npm ci` at the "
+        f"zkverify repository root, or name one with {env_var}=PATH"
     )
 
 
@@ -125,19 +123,20 @@ def compile_sources(
     """Compile Solidity ``{file name: source}``; return ``{contract name: Contract}``.
 
     The result is cached under :func:`cache_dir` by the sha256 of the compiler version and
-    the full standard-JSON input, so the same verifier is compiled once per machine.
+    the full standard-JSON input, so the same verifier is compiled once per machine. The
+    entry's own hash is recorded beside it and checked before use: swapped bytecode is
+    recompiled, never deployed.
     """
     solcjs = find_node_tool("solcjs", "ZKVERIFY_SOLCJS")
     std_in = standard_input(sources, evm_version, runs)
     key_src = json.dumps(
         {"layout": _CACHE_LAYOUT, "solc": solc_version(solcjs), "input": std_in}, sort_keys=True
     )
-    entry = cache_dir() / f"{sha256_bytes(key_src.encode())}.json"
-    if use_cache and entry.is_file():
-        try:
-            return _contracts(json.loads(entry.read_text()))
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache entry is recompiled and overwritten
+    entry = cache.cache_path("solc", f"{sha256_bytes(key_src.encode())}.json")
+    if use_cache:
+        hit = _cached(entry)
+        if hit is not None:
+            return hit
     output = _compile(solcjs, std_in)
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
@@ -147,8 +146,24 @@ def compile_sources(
     if use_cache:
         # A read-only cache only costs a recompile next time.
         with contextlib.suppress(OSError):
-            write_json_atomic(entry, {"contracts": output["contracts"]}, indent=None)
+            data = (json.dumps({"contracts": output["contracts"]}) + "\n").encode()
+            write_bytes_atomic(entry, data)
+            cache.record(entry, sha256_bytes(data))
     return contracts
+
+
+def _cached(entry: Path) -> dict[str, Contract] | None:
+    """The cached contracts when the entry matches its recorded hash; None means recompile."""
+    want = cache.recorded(entry)
+    if want is None:
+        return None
+    try:
+        data = entry.read_bytes()
+        if sha256_bytes(data) != want:  # hash the very bytes we parse, not the path
+            return None
+        return _contracts(json.loads(data))
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache entry is recompiled and overwritten
 
 
 def _compile(solcjs: Path, std_in: dict[str, Any]) -> dict[str, Any]:

@@ -3,11 +3,15 @@
 Durability is the point: a client that received a proof must be able to fetch it again after
 the node crashes. So the database runs in WAL mode with ``synchronous=FULL`` (every commit is
 fsynced) and ``record`` returns only after its commit.
+
+The file holds every bundle served (inputs included, when they are public), so it is created
+0600 before SQLite opens it; SQLite gives its -wal and -shm files the database file's mode.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -42,6 +46,8 @@ class ProofStore:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             self._conn = sqlite3.connect(str(self.path), check_same_thread=False,
                                          isolation_level=None, timeout=30)
             self._conn.execute("PRAGMA journal_mode=WAL")

@@ -54,9 +54,15 @@ def default_db() -> Path:
               help="Seconds a request may wait for a worker before 503.")
 @click.option("--max-body", default=1 << 20, show_default=True, type=click.IntRange(1),
               help="Largest request body in bytes (413 past it).")
+@click.option("--job-timeout", default=300.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a running prove/verify job may take before its worker is stopped (503).")
+@click.option("--client-limit", default=60, show_default=True, type=click.IntRange(0),
+              help="Unauthenticated work requests (verify, Verifier.sol) per client address per "
+                   "minute; 429 with Retry-After past it; 0: no limit.")
 def serve(circuit_dirs: tuple[Path, ...], host: str, port: int, db_path: Path | None,
           token_file: Path | None, max_concurrency: int, max_queue: int, verify_workers: int,
-          max_verify_queue: int, queue_timeout: float, max_body: int) -> None:
+          max_verify_queue: int, queue_timeout: float, max_body: int, job_timeout: float,
+          client_limit: int) -> None:
     """Host circuits over HTTP: proven inference (token), open verification, proof history."""
     import uvicorn
 
@@ -67,7 +73,8 @@ def serve(circuit_dirs: tuple[Path, ...], host: str, port: int, db_path: Path | 
     app = create_app(list(circuit_dirs), db, token, max_concurrency=max_concurrency,
                      max_queue=max_queue, verify_workers=verify_workers,
                      max_verify_queue=max_verify_queue, queue_timeout=queue_timeout,
-                     max_body=max_body)
+                     max_body=max_body, job_timeout=job_timeout,
+                     client_limit=client_limit or None)
     ids = ", ".join(app.state.hosted)
     click.echo(f"zkverify: serving {ids} on http://{host}:{port} (proofs recorded in {db})", err=True)
     if token is None:
