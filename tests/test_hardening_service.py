@@ -51,7 +51,7 @@ def test_integrity_hashes_are_cached_until_a_file_changes(circuit_copy: CircuitD
 
     monkeypatch.setattr(files, "sha256_file", spy)
     circuit_copy.check_integrity()
-    assert sorted(hashed) == ["settings.json", "vk.key"]
+    assert sorted(hashed) == ["kzg.srs", "settings.json", "vk.key"]
     hashed.clear()
     for _ in range(5):
         circuit_copy.check_integrity()
@@ -76,7 +76,7 @@ def test_modified_vk_is_noticed_and_errors_hide_server_paths(circuit_copy: Circu
         r = httpx.post(s.url + "/v1/verify", json=bundle_json, timeout=60)
     assert r.status_code == 500
     detail = r.json()["detail"]
-    assert detail.startswith("tiny_mlp/vk.key: does not match the hash in manifest.json")
+    assert detail.startswith("tiny_mlp/vk.key: does not match vk_sha256 in the circuit card")
     assert str(tmp_path) not in detail and "/tmp" not in detail
 
 
