@@ -827,6 +827,8 @@ var isInt = (x) => typeof x === "bigint";
 var isNum = (x) => typeof x === "bigint" || typeof x === "number" && Number.isFinite(x);
 var product = (shape) => shape.reduce((a, x) => a * x, 1);
 var short = (h) => `${String(h).slice(0, 12)}\u2026`;
+var pyStr = (k) => k.includes("'") && !k.includes('"') ? JSON.stringify(k) : `'${k.replaceAll("'", "\\'")}'`;
+var NO_PREDICTION = "the bundle's prediction does not follow from the proven outputs";
 function decodeText(bytes, what) {
   if (typeof bytes === "string") return bytes;
   try {
@@ -885,7 +887,9 @@ function settingsVisibility(settings) {
   const out = {};
   for (const k of ["input", "output", "param"]) {
     const v = ra[`${k}_visibility`];
-    out[k] = (isObj(v) ? Object.keys(v)[0] ?? "" : String(v)).toLowerCase();
+    let name = isObj(v) ? Object.keys(v)[0] ?? "" : String(v);
+    if (isObj(v) && isObj(v[name]) && v[name].hash_is_public === false) name = "hashed-private";
+    out[k] = name.toLowerCase();
   }
   return out;
 }
@@ -936,7 +940,7 @@ function proofForEngine(proofBytes, instances) {
 }
 function parseBundle(bytes) {
   const b = readJson(bytes, "proof bundle");
-  if (!isObj(b)) throw new VerdictError("not a proof bundle (expected a JSON object)");
+  if (!isObj(b)) throw new VerdictError("not a zkverify proof bundle (expected a JSON object)");
   if (b.format !== BUNDLE_FORMAT) {
     throw new VerdictError(`not a zkverify proof bundle (format ${JSON.stringify(typeof b.format === "bigint" ? Number(b.format) : b.format ?? null)}, expected "${BUNDLE_FORMAT}")`);
   }
@@ -944,9 +948,9 @@ function parseBundle(bytes) {
 }
 function checkShape(b) {
   const extra = Object.keys(b).find((k) => !BUNDLE_KEYS.includes(k));
-  if (extra !== void 0) throw new Invalid(extra, `unknown field ${extra}`);
+  if (extra !== void 0) throw new Invalid(extra, `unknown field ${pyStr(extra)} in the bundle`);
   for (const k of ["ezkl_version", "circuit", "proof"]) {
-    if (!has(b, k)) throw new Invalid(k, `missing field ${k}`);
+    if (!has(b, k)) throw new Invalid(k, `the bundle has no ${k}`);
   }
   for (const k of ["zkverify_version", "ezkl_version", "created_at"]) {
     if (has(b, k) && typeof b[k] !== "string") throw new Invalid(k, `${k}: expected a string`);
@@ -954,11 +958,11 @@ function checkShape(b) {
   const c = b.circuit;
   if (!isObj(c)) throw new Invalid("circuit", "circuit: expected an object");
   const extraC = Object.keys(c).find((k) => !CIRCUIT_KEYS.includes(k));
-  if (extraC !== void 0) throw new Invalid(`circuit.${extraC}`, `unknown field circuit.${extraC}`);
+  if (extraC !== void 0) throw new Invalid(`circuit.${extraC}`, `unknown field circuit.${pyStr(extraC)}`);
   if (has(c, "name") && typeof c.name !== "string") throw new Invalid("circuit.name", "circuit.name: expected a string");
   for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
     if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
-      throw new Invalid(`circuit.${k}`, `circuit.${k}: expected a sha256 as 64 lowercase hex digits`);
+      throw new Invalid(`circuit.${k}`, `circuit.${k}: expected 64 lowercase hex digits`);
     }
   }
   for (const k of ["inputs", "outputs"]) {
@@ -975,27 +979,29 @@ function checkShape(b) {
 function checkCircuit(b, card) {
   for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
     if (b.circuit[k] !== card[k]) {
-      throw new Invalid(`circuit.${k}`, `the bundle belongs to another circuit (${k} ${short(b.circuit[k])} != ${short(card[k])})`);
+      throw new Invalid(`circuit.${k}`, `the bundle belongs to another circuit (its ${k} ${short(b.circuit[k])} is not ${short(card[k])})`);
     }
   }
 }
 function checkProofObject(p) {
   const extra = Object.keys(p).find((k) => !PROOF_KEYS.includes(k));
-  if (extra !== void 0) throw new Invalid(`proof.${extra}`, `unknown field proof.${extra} (not in ezkl's proof.json)`);
+  if (extra !== void 0) throw new Invalid(`proof.${extra}`, `unknown field proof.${pyStr(extra)} (not in ezkl's proof.json)`);
   const bytesOk = Array.isArray(p.proof) && p.proof.length > 0 && p.proof.every((x) => isInt(x) && x >= 0n && x <= 255n);
-  if (!bytesOk) throw new Invalid("proof.proof", "proof.proof: expected the proof bytes as a non-empty list of integers 0-255");
+  if (!bytesOk) throw new Invalid("proof.proof", "proof.proof: expected the proof bytes (integers 0-255)");
   const bytes = Uint8Array.from(p.proof, Number);
   if (has(p, "hex_proof") && p.hex_proof !== null) {
     const want = `0x${Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("")}`;
-    if (p.hex_proof !== want) throw new Invalid("proof.hex_proof", "proof.hex_proof: not the lowercase hex of proof.proof");
+    if (p.hex_proof !== want) throw new Invalid("proof.hex_proof", "proof.hex_proof is not the hex of proof.proof");
   }
   for (const k of ["protocol", "split"]) {
-    if (has(p, k) && p[k] !== null) throw new Invalid(`proof.${k}`, `proof.${k}: expected null`);
+    if (has(p, k) && p[k] !== null) throw new Invalid(`proof.${k}`, `proof.${k}: only null is supported`);
   }
   const inst = p.instances;
-  const ok = Array.isArray(inst) && inst.every((col) => Array.isArray(col) && col.every((f) => typeof f === "string" && HEX64.test(f) && leToBig(f) < P));
-  if (!ok) {
-    throw new Invalid("proof.instances", "proof.instances: expected lists of field elements (64 lowercase hex digits, little-endian, below the field modulus)");
+  if (!(Array.isArray(inst) && inst.every(Array.isArray))) {
+    throw new Invalid("proof.instances", "proof.instances: expected lists of field elements");
+  }
+  if (!inst.flat().every((f) => typeof f === "string" && HEX64.test(f) && leToBig(f) < P)) {
+    throw new Invalid("proof.instances", "the proof's instances are not field elements (64 lowercase hex digits, below the field modulus)");
   }
   return { bytes, instances: inst, flat: inst.flat() };
 }
@@ -1025,7 +1031,7 @@ function checkInstances(b, card, settings, vis, flat) {
   const pubOut = take(sec.pubOut);
   const outputHashes = take(sec.outHashes);
   if (params.some((h, i) => h !== card.param_hashes[i])) {
-    throw new Invalid("proof.instances", "the proof's params hash is not the circuit's: other weights than the card records");
+    throw new Invalid("proof.instances", "the weights are not the circuit's (the params-hash instance differs from the one recorded at build)");
   }
   const tensors = (felts, szs, scales) => {
     let k = 0;
@@ -1039,11 +1045,7 @@ function checkInstances(b, card, settings, vis, flat) {
   for (const [k, proven2] of [["inputs", provenIn], ["outputs", provenOut]]) {
     const claimed = b[k] ?? null;
     const what = k === "inputs" ? "public inputs" : "public outputs";
-    if (proven2 === null) {
-      if (claimed !== null) throw new Invalid(k, `the bundle claims ${k}, but the circuit's ${k.slice(0, -1)}s are not public`);
-      continue;
-    }
-    const same = claimed !== null && claimed.length === proven2.length && claimed.every((row2, i) => row2.length === proven2[i].values.length && row2.every((c, j) => claimMatches(c, proven2[i].values[j], proven2[i].scale)));
+    const same = proven2 === null ? claimed === null : claimed !== null && claimed.length === proven2.length && claimed.every((row2, i) => row2.length === proven2[i].values.length && row2.every((c, j) => claimMatches(c, proven2[i].values[j], proven2[i].scale)));
     if (!same) throw new Invalid(k, `the bundle's ${k} do not match the ${what} in the proof`);
   }
   const flatOut = provenOut === null ? null : provenOut.flatMap((t) => t.values.map((v) => ({ v, scale: t.scale })));
@@ -1055,13 +1057,13 @@ function checkInstances(b, card, settings, vis, flat) {
     for (let i = 1; i < flatOut.length; i++) if (gt(flatOut[i], flatOut[best])) best = i;
     proven = best;
     if (!(isInt(p) && p === BigInt(best))) {
-      throw new Invalid("prediction", `the bundle's prediction does not follow from the proven outputs (a classifier's prediction is the class index ${best})`);
+      throw new Invalid("prediction", NO_PREDICTION);
     }
   } else if (flatOut !== null) {
     const ok = Array.isArray(p) && p.length === flatOut.length && p.every((c, i) => isNum(c) && claimMatches(c, flatOut[i].v, flatOut[i].scale));
-    if (!ok) throw new Invalid("prediction", "the bundle's prediction does not follow from the proven outputs (expected the proven output values)");
+    if (!ok) throw new Invalid("prediction", NO_PREDICTION);
   } else if (p !== null) {
-    throw new Invalid("prediction", "the bundle's prediction does not follow from the proven outputs (the outputs are not public)");
+    throw new Invalid("prediction", NO_PREDICTION);
   }
   const floats = (ts) => ts === null ? null : ts.map((t) => t.values.map((v) => Number(v) / 2 ** t.scale));
   const outputs = floats(provenOut);
@@ -1131,7 +1133,9 @@ async function decide(files, proofCheck) {
     v.proof_hash = await proofHash(proof.bytes, proof.flat);
     const claimedVis = has(b, "visibility") ? b.visibility : {};
     const sameVis = Object.keys(claimedVis).length === 3 && ["input", "output", "param"].every((k) => claimedVis[k] === vis[k]);
-    if (!sameVis) throw new Invalid("visibility", "the bundle's visibility is not the circuit's");
+    if (!sameVis) {
+      throw new Invalid("visibility", `the bundle's visibility is not the circuit's (${dumpsPy(claimedVis)} != ${dumpsPy(vis)})`);
+    }
     const proven = checkInstances(b, card, settings, vis, proof.flat);
     const tv = Date.now();
     let ok = false;
