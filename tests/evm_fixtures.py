@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zkverify.evm import decode_call, encode_call
-from zkverify.prove import FIELD_MODULUS
 from zkverify.solc import find_node_tool
+from zkverify.verdict import FIELD_MODULUS
 
 from .netutil import free_port
 

@@ -19,8 +19,9 @@ import httpx
 import uvicorn
 
 from zkverify.manifest import CircuitDir
-from zkverify.prove import decode_instances, prediction
+from zkverify.prove import load_card
 from zkverify.service import create_app
+from zkverify.verdict import decode, prediction
 
 from .netutil import free_port
 
@@ -122,9 +123,10 @@ def tampered(bundle: dict[str, Any], how: str, cd: CircuitDir) -> dict[str, Any]
         # only the proof itself can tell (felts are little-endian hex).
         last = int(p["instances"][0][-1][:2], 16)
         p["instances"][0][-1] = f"{(last + 1) % 256:02x}" + p["instances"][0][-1][2:]
-        inputs, outputs = decode_instances(cd.load_manifest(), cd.settings_json(), p)
-        b["outputs"] = outputs
-        b["prediction"] = prediction(cd.load_manifest(), outputs)
+        card = load_card(cd)
+        proven = decode(card, cd.settings_json(), [f for col in p["instances"] for f in col])
+        b["outputs"] = proven["outputs"]
+        b["prediction"] = prediction(card, proven["outputs"])
     elif how == "proof_bytes":
         p["proof"][40] = (p["proof"][40] + 1) % 256
         hex_proof = bytes(p["proof"]).hex()

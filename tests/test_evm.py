@@ -109,14 +109,6 @@ def test_proof_for_another_circuit_is_rejected(other_circuit: CircuitDir,
     assert not evm.verify_in_evm(other, tiny_calldata).valid
 
 
-def test_bundle_mismatch_names_both_circuits(other_circuit: CircuitDir,
-                                             tiny_circuit: CircuitDir,
-                                             tiny_bundle: ProofBundle) -> None:
-    assert evm.bundle_mismatch(tiny_circuit, tiny_bundle) is None
-    why = evm.bundle_mismatch(other_circuit, tiny_bundle)
-    assert why is not None and "tiny_mlp" in why and str(other_circuit.path) in why
-
-
 def test_code_size_limit_is_enforced(verifier: evm.Verifier, tiny_calldata: bytes) -> None:
     with pytest.raises(EvmError, match="refused the verifier deployment"):
         evm.verify_in_evm(verifier, tiny_calldata, code_size_limit=1000)

@@ -25,15 +25,14 @@ def one_error_line(stderr: str) -> str:
 
 
 @pytest.fixture()
-def tampered_bundle(tiny_bundle: ProofBundle, tmp_path: Path) -> Path:
-    """The tiny proof claiming other outputs: its two public output felts swapped."""
-    proof = dict(tiny_bundle.proof)
-    inst = [list(col) for col in proof["instances"]]
-    inst[0][-1], inst[0][-2] = inst[0][-2], inst[0][-1]
-    assert inst != proof["instances"]
-    proof["instances"] = inst
+def tampered_bundle(tiny_bundle_path: Path, tiny_circuit: CircuitDir, tmp_path: Path) -> Path:
+    """The tiny proof claiming other outputs, its readable claims following the edited
+    instances, so only the chain's proof check can catch it."""
+    from .service_fixtures import tampered
+
     out = tmp_path / "tampered.json"
-    tiny_bundle.model_copy(update={"proof": proof}).save(out)
+    data = json.loads(tiny_bundle_path.read_text())
+    out.write_text(json.dumps(tampered(data, "instance", tiny_circuit)))
     return out
 
 
@@ -103,6 +102,7 @@ def test_verify_valid(tiny_circuit: CircuitDir, tiny_bundle_path: Path) -> None:
     code, out, err = run("verify", tiny_circuit.path, tiny_bundle_path)
     assert code == 0, err
     assert out.startswith("valid: verifyProof on in-process EVM (gas ")
+    assert "proves prediction" in out and "for circuit tiny_mlp (SRS: local-dev)" in out
 
 
 def test_verify_json(tiny_circuit: CircuitDir, tiny_bundle_path: Path,
@@ -117,20 +117,22 @@ def test_verify_json(tiny_circuit: CircuitDir, tiny_bundle_path: Path,
 def test_verify_tampered_exits_1(tiny_circuit: CircuitDir, tampered_bundle: Path) -> None:
     code, out, _ = run("verify", tiny_circuit.path, tampered_bundle)
     assert code == 1
-    assert out.startswith("invalid: ") and "reason: verifier reverted" in out
+    assert out.startswith("invalid: ") and "reason: the proof does not verify: verifier reverted" in out
 
 
 def test_verify_tampered_json(tiny_circuit: CircuitDir, tampered_bundle: Path) -> None:
     code, out, _ = run("verify", tiny_circuit.path, tampered_bundle, "--json")
     info = json.loads(out)
     assert code == 1 and info["valid"] is False and info["gas"] > 21_000
+    assert info["field"] == "proof" and info["prediction"] is None and info["outputs"] is None
 
 
 def test_verify_bundle_for_another_circuit(other_circuit: CircuitDir,
                                            tiny_bundle_path: Path) -> None:
-    code, out, _ = run("verify", other_circuit.path, tiny_bundle_path)
-    assert code == 1
-    assert "the bundle was made for 'tiny_mlp'" in out and "verifier reverted" in out
+    code, out, _ = run("verify", other_circuit.path, tiny_bundle_path, "--json")
+    info = json.loads(out)
+    assert code == 1 and info["field"] == "circuit.model_sha256" and info["gas"] is None
+    assert "another circuit" in info["reason"] and info["circuit"] == "other_mlp"
 
 
 def test_verify_circuit_without_keys(circuit_copy: CircuitDir, tiny_bundle_path: Path) -> None:

@@ -73,6 +73,7 @@ def test_cli_existing_address_and_tampered(node: Node, tiny_circuit: CircuitDir,
     code, out, _ = run("verify", tiny_circuit.path, tiny_bundle_path, "--rpc", node.url,
                        "--address", address)
     assert code == 0 and out.startswith(f"valid: verifyProof on {node.url} (gas ")
+    assert "proves prediction" in out
     code, _, err = run("verify", tiny_circuit.path, tiny_bundle_path, "--rpc", node.url,
                        "--address", "0x" + "42" * 20)
     assert code == 3 and err.strip() == f"error: node at {node.url}: no contract at 0x{'42' * 20}"

@@ -40,7 +40,8 @@ def run(*args: object, env: dict[str, str] | None = None) -> Result:
 def test_verify_url_valid_exits_0(node: ThreadServer, tiny_bundle_path: Path) -> None:
     r = run("verify", "--url", node.url, tiny_bundle_path)
     assert r.exit_code == 0, r.output
-    assert r.stdout == f"valid: {tiny_bundle_path} proves prediction 0 for circuit tiny_mlp\n"
+    assert r.stdout == (f"valid: {tiny_bundle_path} proves prediction 0 for circuit tiny_mlp "
+                        "(SRS: local-dev)\n")
     r = run("verify", "--url", node.url + "/", tiny_bundle_path, "--json")
     assert r.exit_code == 0
     verdict = json.loads(r.stdout)

@@ -15,16 +15,17 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .card import Card, SrsInfo, TensorInfo
 from .errors import EngineError, ModelError, ToleranceError, UsageError
 from .estimate import record as estimate_record
 from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
 from .keys import DevSrsWarning, cache_dir, cached_keys, get_keys, get_srs
-from .manifest import COMPILED, ONNX, PK, SETTINGS, VK, CircuitDir, Manifest
+from .manifest import COMPILED, ONNX, PK, SETTINGS, SRS, VK, CircuitDir, Manifest
 from .progress import NullProgress
-from .prove import settings_visibility
 from .quantize import QuantizationReport, measure
 from .spec import CircuitSpec, load_spec, resolve_source
+from .verdict import settings_visibility
 
 RANDOM_SAMPLES = 16
 REPORT_SAMPLES = 32
@@ -49,6 +50,7 @@ class BuildConfig:
     input_shape: tuple[int, ...] | None = None
     classifier: bool | None = None
     report_samples: int = REPORT_SAMPLES
+    allow_unbound_weights: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
     progress = progress or NullProgress()
     p = plan(source, config or BuildConfig())
     c = p.config
+    refuse_unbound_weights(c)
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent))
@@ -227,12 +230,45 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             quantization=q.to_dict(), timings=dict(progress.timings), estimate=estimate,
         )
         manifest.artifacts[PK] = keys.cache_key  # content key, not a 100 MB re-hash
+        manifest.artifacts[SRS] = srs.sha256
         cd.save_manifest(manifest)
+        make_card(cd, manifest, settings).save(cd.card)
         _swap_into_place(stage, out)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(CircuitDir(out), manifest, q, keys.reused, srs.source, warn)
+
+
+def refuse_unbound_weights(c: BuildConfig) -> None:
+    """Private or polycommit params bind nothing: a proof would hold for any weights."""
+    vis = (c.param_visibility or "fixed").lower()
+    if vis in ("private", "polycommit") and not c.allow_unbound_weights:
+        raise UsageError(f"--param-visibility {vis}: the weights would not be bound (a proof would "
+                         "verify for any weights of this architecture); use fixed or hashed, or "
+                         "pass --allow-unbound-weights to build it anyway")
+
+
+def make_card(cd: CircuitDir, manifest: Manifest, settings: dict[str, Any]) -> Card:
+    """The circuit's public identity; under hashed params, the params hashes of these weights."""
+    vis = settings_visibility(settings)
+    param_hashes: list[str] = []
+    if vis["param"] == "hashed":
+        with tempfile.TemporaryDirectory(prefix="zkverify-card-") as tmp:
+            witness = engine.gen_witness(cd.input, cd.compiled, Path(tmp) / "witness.json")
+        param_hashes = list((witness.get("processed_params") or {}).get("poseidon_hash") or [])
+        if not param_hashes:
+            raise EngineError(f"{cd.compiled}: ezkl gave no params hash under hashed params")
+    a = manifest.artifacts
+    return Card(
+        name=manifest.name, ezkl_version=manifest.ezkl_version, model_sha256=a[ONNX],
+        settings_sha256=a[SETTINGS], vk_sha256=a[VK], srs_sha256=a[SRS],
+        srs=SrsInfo(source=manifest.srs["source"], logrows=manifest.logrows), visibility=vis,
+        param_hashes=param_hashes,
+        inputs=[TensorInfo(shape=s) for s in manifest.input_shapes],
+        outputs=[TensorInfo(shape=s) for s in manifest.output_shapes],
+        prediction="argmax" if manifest.classifier else "values",
+    )
 
 
 def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:

@@ -185,33 +185,64 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="[CIRCUIT_DIR] PROOF")
 @click.option("--url", help="Ask a zkverify server (it verifies against its hosted circuit).")
+@click.option("--require-ceremony-srs", is_flag=True,
+              help="Refuse (exit 4) a valid proof whose SRS is not the KZG ceremony's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def verify(paths: tuple[str, ...], url: str | None, as_json: bool) -> None:
-    """Verify a proof bundle: exit 0 valid, 1 invalid, 2 usage or unreadable files, 3 node down."""
-    from .errors import UsageError
-    from .manifest import ProofBundle
+def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
+           as_json: bool) -> None:
+    """Verify a proof bundle: exit 0 valid, 1 invalid, 2 usage, 3 node down, 4 refused by policy.
+
+    CIRCUIT_DIR needs card.json, settings.json, vk.key and kzg.srs (a full circuit directory
+    works too).
+    """
+    from .errors import BundleError, UsageError
 
     if url is None and len(paths) != 2:
         raise UsageError("verify takes CIRCUIT_DIR PROOF (or --url URL PROOF)")
     if url is not None and len(paths) != 1:
         raise UsageError("with --url, verify takes only PROOF")
-    bundle = ProofBundle.load(paths[-1])
     if url is not None:
         from .client import verify_remote
+        from .manifest import BUNDLE_FORMAT
+        from .verify import bundle_data
 
-        result = verify_remote(url, bundle)
+        raw = bundle_data(Path(paths[-1]))
+        if not isinstance(raw, dict) or raw.get("format") != BUNDLE_FORMAT:
+            raise BundleError(f"{paths[-1]}: not a zkverify proof bundle (expected format "
+                              f"{BUNDLE_FORMAT!r})")
+        result = verify_remote(url, raw)
+        if require_ceremony_srs and result.get("valid") and result.get("srs") != "ceremony":
+            result["policy"] = (f"--require-ceremony-srs: the node says the circuit's SRS is "
+                                f"{result.get('srs')}, not the KZG ceremony's")
+        code = (4 if result.get("policy") else 0) if result["valid"] else 1
     else:
         from .verify import verify_bundle
 
-        result = verify_bundle(Path(paths[0]), bundle).to_dict()
+        verdict = verify_bundle(Path(paths[0]), Path(paths[-1]),
+                                require_ceremony_srs=require_ceremony_srs)
+        result, code = verdict.to_dict(), verdict.exit_code
     if as_json:
         emit_json(result)
-    elif result["valid"]:
-        click.echo(f"valid: {paths[-1]} proves prediction {result.get('prediction')} "
-                   f"for circuit {result.get('circuit')}")
     else:
-        click.echo(f"invalid: {paths[-1]}: {result.get('reason')}")
-    sys.exit(0 if result["valid"] else 1)
+        print_verdict(paths[-1], result)
+    sys.exit(code)
+
+
+def print_verdict(proof: str, result: dict[str, Any]) -> None:
+    """The verdict in words: proven values only, the SRS it rests on, what is not bound."""
+    if not result["valid"]:
+        click.echo(f"invalid: {proof}: {result.get('reason')}")
+        return
+    srs = result.get("srs", "unknown")
+    click.echo(f"valid: {proof} proves prediction {result.get('prediction')} for circuit "
+               f"{result.get('circuit')} (SRS: {srs})")
+    for warning in result.get("warnings") or []:
+        click.echo(f"warning: {warning}", err=True)
+    if srs == "local-dev":
+        click.echo("warning: the circuit's SRS was generated locally: whoever generated it could "
+                   "forge proofs (use a KZG ceremony SRS for real use)", err=True)
+    if result.get("policy"):
+        click.echo(f"refused: {result['policy']}")
 
 
 @cli.command()

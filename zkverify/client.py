@@ -21,9 +21,10 @@ VERIFY_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 INFER_TIMEOUT = httpx.Timeout(900.0, connect=10.0)
 
 
-def verify_remote(url: str, bundle: ProofBundle) -> dict[str, Any]:
+def verify_remote(url: str, bundle: ProofBundle | dict[str, Any]) -> dict[str, Any]:
     """The node's verdict: a dict with ``valid``, ``reason``, ``prediction``, ``circuit``, ..."""
-    result = _request("POST", url, "/v1/verify", BundleError, json=bundle.model_dump(mode="json"),
+    body = bundle.model_dump(mode="json") if isinstance(bundle, ProofBundle) else bundle
+    result = _request("POST", url, "/v1/verify", BundleError, json=body,
                       timeout=VERIFY_TIMEOUT)
     if not isinstance(result, dict) or not isinstance(result.get("valid"), bool):
         raise ServiceError(f"{_base(url)}: the answer to /v1/verify has no verdict")

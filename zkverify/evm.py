@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -218,29 +218,43 @@ def _circuit_identity(circuit_dir: CircuitDir) -> dict[str, str]:
     }
 
 
-def bundle_mismatch(circuit_dir: CircuitDir, bundle: ProofBundle) -> str | None:
-    """Why the bundle names another circuit than ``circuit_dir`` (None when it names this one).
+def evm_check(verifier: Verifier, rpc_url: str | None = None,
+              address: str | None = None) -> tuple[Callable[..., tuple[bool, str]], list[EvmResult]]:
+    """A proof check for zkverify.verdict.decide that calls the circuit's Solidity verifier.
 
-    The chain is still asked: its verdict is the truth, this only explains a revert.
+    The calldata is encoded from the proof bytes and instances the verdict has already checked,
+    so the chain sees exactly what was decoded. The EvmResult of each call lands in the list.
     """
-    circuit_dir.require(VK)
-    vk_hash = sha256_file(circuit_dir.vk)
-    if bundle.circuit.vk_sha256 == vk_hash:
-        return None
-    name = bundle.circuit.name or "another circuit"
-    return (
-        f"the bundle was made for {name!r} (vk {bundle.circuit.vk_sha256[:12]}), not for the "
-        f"circuit in {circuit_dir.path} (vk {vk_hash[:12]})"
-    )
+    calls: list[EvmResult] = []
+    selector = verifier.contract.selector(VERIFY_SIGNATURE)
+
+    def check(proof: dict[str, Any], public: Any) -> tuple[bool, str]:
+        instances = [int.from_bytes(bytes.fromhex(f), "little")
+                     for col in proof["instances"] for f in col]
+        data = proof_calldata(proof)  # ezkl's encoding: the bytes `evm calldata` gives users
+        if decode_call(data) != (selector, bytes(proof["proof"]), instances):
+            raise EvmError("ezkl's calldata does not carry the checked proof and instances")
+        if rpc_url is None:
+            result = verify_in_evm(verifier, data)
+        else:
+            result = verify_on_node(verifier, data, rpc_url, address)
+        calls.append(result)
+        return result.valid, result.reason
+
+    return check, calls
 
 
 def calldata(bundle: ProofBundle, where: str = "proof bundle") -> bytes:
     """ABI-encoded ``verifyProof(proof, instances)`` call for the bundle's proof."""
+    return proof_calldata(bundle.proof, where)
+
+
+def proof_calldata(proof_obj: dict[str, Any], where: str = "proof bundle") -> bytes:
     import json
 
     with tempfile.TemporaryDirectory(prefix="zkverify-calldata-") as tmp:
         proof = Path(tmp) / "proof.json"
-        proof.write_text(json.dumps(bundle.proof))
+        proof.write_text(json.dumps(proof_obj))
         try:
             return engine.encode_evm_calldata(proof=proof, calldata=Path(tmp) / "calldata.bin")
         except EngineError as e:

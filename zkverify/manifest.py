@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .__about__ import __version__
 from .errors import BundleError, CircuitError
-from .files import read_json, sha256_bytes, sha256_file, write_json_atomic
+from .files import read_json, sha256_file, write_json_atomic
 
 BUNDLE_FORMAT: Literal["zkverify.proof-bundle/1"] = "zkverify.proof-bundle/1"
 MANIFEST_FORMAT: Literal["zkverify.circuit/1"] = "zkverify.circuit/1"
@@ -25,7 +25,7 @@ ONNX, SETTINGS, COMPILED, PK, VK, SRS = (
     "vk.key",
     "kzg.srs",
 )
-INPUT, MANIFEST = "input.json", "manifest.json"
+INPUT, MANIFEST, CARD = "input.json", "manifest.json", "card.json"
 HASHED_ARTIFACTS = (ONNX, SETTINGS, COMPILED, VK, PK, SRS)
 
 
@@ -80,6 +80,7 @@ class CircuitDir:
     srs = property(lambda self: self.file(SRS))
     input = property(lambda self: self.file(INPUT))
     manifest_path = property(lambda self: self.file(MANIFEST))
+    card = property(lambda self: self.file(CARD))
 
     def require(self, *names: str) -> None:
         """Raise a CircuitError naming the first missing file."""
@@ -121,10 +122,18 @@ class CircuitDir:
             raise CircuitError(f"{self.manifest_path}: no hash recorded for {e.args[0]}") from None
 
     def check_integrity(self) -> dict[str, str]:
-        """The circuit's hashes, after checking settings.json and vk.key still match them."""
+        """The circuit's hashes, after checking settings.json, vk.key and kzg.srs still match them.
+
+        The SRS is part of the circuit's identity: whoever knows an SRS's secret can forge proofs.
+        """
         hashes = self.hashes()
-        for key, name in (("settings_sha256", SETTINGS), ("vk_sha256", VK)):
-            if sha256_file(self.file(name)) != hashes[key]:
+        recorded = self.load_manifest().artifacts
+        if SRS not in recorded:
+            raise CircuitError(f"{self.manifest_path}: no SRS hash recorded (built by an older "
+                               "zkverify: rebuild it with `zkverify build`)")
+        for name, want in ((SETTINGS, hashes["settings_sha256"]), (VK, hashes["vk_sha256"]),
+                           (SRS, recorded[SRS])):
+            if sha256_file(self.file(name)) != want:
                 raise CircuitError(f"{self.file(name)}: does not match the hash in manifest.json "
                                    f"(the circuit directory was modified)")
         return hashes
@@ -184,9 +193,15 @@ class ProofBundle(BaseModel):
         write_json_atomic(Path(path), self.model_dump(mode="json"))
 
     def proof_hash(self) -> str:
-        """sha256 of the ezkl proof in canonical JSON: the bundle's identity."""
-        canon = json.dumps(self.proof, sort_keys=True, separators=(",", ":"))
-        return sha256_bytes(canon.encode())
+        """The canonical proof hash (zkverify.verdict.canonical_proof_hash): proof bytes and
+        instances only, so the prover's free-form fields (timestamp, pretty_public_inputs) and
+        hex case cannot change a bundle's identity."""
+        from .verdict import canonical_proof_hash
+
+        try:
+            return canonical_proof_hash(self.proof)
+        except (KeyError, TypeError, ValueError):
+            raise BundleError("proof: not ezkl's proof object (no proof bytes and instances)") from None
 
 
 def _first(e: ValidationError) -> str:

@@ -185,24 +185,22 @@ def prove_job(path: str, values: list[float]) -> tuple[dict[str, Any], float]:
 
 
 def verify_job(path: str, bundle: dict[str, Any]) -> dict[str, Any]:
-    """The verdict on a schema-valid bundle; a proof ezkl cannot even read is invalid, not an error."""
-    from .errors import CircuitError
-    from .manifest import ProofBundle
+    """The verdict on a bundle (zkverify.verdict.decide); a proof that cannot be checked is invalid."""
+    from .errors import BundleError, CircuitError
     from .verify import verify_bundle
 
-    b = ProofBundle.model_validate(bundle)
     try:
-        return verify_bundle(path, b).to_dict()
-    except CircuitError:
-        raise  # the hosted circuit itself is broken: the node's fault, not the bundle's
+        return verify_bundle(path, bundle).to_dict()
+    except (CircuitError, BundleError):
+        raise  # a broken hosted circuit is the node's fault; a non-bundle was refused before
     except BaseException as e:
         # Any other failure to check a proof (ezkl errors, pyo3 panics on garbled field
-        # elements, which are BaseExceptions) means "not valid".
+        # elements, which are BaseExceptions) means "not valid"; nothing the bundle claims is echoed.
         if isinstance(e, KeyboardInterrupt | SystemExit):
             raise
         return {"valid": False, "reason": f"the proof could not be checked: {_one_line(e)}",
-                "circuit": None, "proof_hash": b.proof_hash(), "prediction": b.prediction,
-                "outputs": b.outputs, "seconds": 0.0}
+                "field": "proof", "circuit": None, "proof_hash": None, "prediction": None,
+                "inputs": None, "outputs": None, "seconds": 0.0}
 
 
 def _one_line(e: BaseException) -> str:

@@ -31,7 +31,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from .__about__ import __version__
 from .errors import CircuitError, EngineError, InputError, ServiceError, UsageError, ZkVerifyError
 from .inputs import coerce_input
-from .manifest import SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
+from .manifest import BUNDLE_FORMAT, CARD, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from .pool import Overloaded, WorkerPool, prove_job, verifier_job, verify_job
 from .prove import Prover
@@ -42,9 +42,10 @@ log = logging.getLogger("zkverify.service")
 MAX_BODY = 1 << 20
 VERIFIER_SOL = "Verifier.sol"
 # name in the URL -> (file in the circuit dir, media type); Verifier.sol is produced on demand.
-PUBLIC_FILES = {VK: "application/octet-stream", SETTINGS: "application/json",
-                SRS: "application/octet-stream", VERIFIER_SOL: "text/plain; charset=utf-8"}
-FILE_KEYS = {"vk": VK, "settings": SETTINGS, "srs": SRS, "verifier": VERIFIER_SOL}
+PUBLIC_FILES = {CARD: "application/json", VK: "application/octet-stream",
+                SETTINGS: "application/json", SRS: "application/octet-stream",
+                VERIFIER_SOL: "text/plain; charset=utf-8"}
+FILE_KEYS = {"card": CARD, "vk": VK, "settings": SETTINGS, "srs": SRS, "verifier": VERIFIER_SOL}
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -182,22 +183,26 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
               openapi_extra=_body_doc("a zkverify proof bundle", ProofBundle.model_json_schema()))
     async def verify(request: Request) -> dict[str, Any]:
         data = await _json_body(request, max_body)
-        try:
-            bundle = ProofBundle.from_obj(data, "request body")
-        except UsageError as e:
-            raise HTTPException(422, str(e)) from None
-        h = _match(hosted, bundle)
+        if not isinstance(data, dict):
+            raise HTTPException(422, "request body: not a proof bundle (expected a JSON object)")
+        if data.get("format") != BUNDLE_FORMAT:
+            raise HTTPException(422, f"request body: not a zkverify proof bundle (format "
+                                     f"{str(data.get('format'))[:40]!r}, expected {BUNDLE_FORMAT!r})")
+        h = _match(hosted, data)
         if h is None:
             metrics.verifications.labels("invalid").inc()
-            ref = bundle.circuit
-            return {"valid": False, "circuit": None, "proof_hash": bundle.proof_hash(),
-                    "prediction": bundle.prediction, "outputs": bundle.outputs, "seconds": 0.0,
+            ref_obj = data.get("circuit")
+            ref: dict[str, Any] = ref_obj if isinstance(ref_obj, dict) else {}
+            return {"valid": False, "field": "circuit", "circuit": None, "proof_hash": None,
+                    "prediction": None, "outputs": None, "inputs": None, "seconds": 0.0,
                     "produced_here": False,
-                    "reason": f"no circuit hosted here matches the bundle (name {ref.name!r}, vk "
-                              f"{ref.vk_sha256[:12]}…); this node hosts: {', '.join(hosted)}"}
-        verdict = await pools["verify"].run(verify_job, str(h.cd.path), bundle.model_dump(mode="json"))
+                    "reason": f"no circuit hosted here matches the bundle (name "
+                              f"{str(ref.get('name'))[:80]!r}, vk {str(ref.get('vk_sha256'))[:12]}…); "
+                              f"this node hosts: {', '.join(hosted)}"}
+        verdict = await pools["verify"].run(verify_job, str(h.cd.path), data)
         verdict["circuit"] = h.id
-        verdict["produced_here"] = await asyncio.to_thread(store.get, verdict["proof_hash"]) is not None
+        verdict["produced_here"] = (verdict.get("proof_hash") is not None and await asyncio.to_thread(
+            store.get, verdict["proof_hash"]) is not None)
         metrics.verifications.labels("valid" if verdict["valid"] else "invalid").inc()
         return verdict
 
@@ -229,13 +234,16 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
     return app
 
 
-def _match(hosted: dict[str, Hosted], bundle: ProofBundle) -> Hosted | None:
+def _match(hosted: dict[str, Hosted], bundle: dict[str, Any]) -> Hosted | None:
     """The hosted circuit the bundle names: by vk hash, else by name (then verify says why not)."""
-    ref = bundle.circuit
+    ref = bundle.get("circuit")
+    if not isinstance(ref, dict):
+        return None
     for h in hosted.values():
-        if h.hashes["vk_sha256"] == ref.vk_sha256:
+        if h.hashes["vk_sha256"] == ref.get("vk_sha256"):
             return h
-    return hosted.get(ref.name)
+    name = ref.get("name")
+    return hosted.get(name) if isinstance(name, str) else None
 
 
 def _authorize(request: Request, token: str | None) -> None:

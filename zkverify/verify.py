@@ -1,97 +1,92 @@
-"""Local verification of a proof bundle against a circuit directory."""
+"""Local verification of a proof bundle: the circuit's public files, ezkl as the proof check.
+
+The verdict itself is decided in :mod:`zkverify.verdict`; this module loads what a verifier
+trusts (``card.json``, ``settings.json``, ``vk.key``, ``kzg.srs``, checked against each other)
+and plugs in ezkl's in-process check.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 import tempfile
-import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from . import engine
-from .manifest import MANIFEST, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
-from .prove import InstanceError, decode_instances, prediction, settings_visibility
+from .card import Card
+from .errors import BundleError, CircuitError
+from .files import read_json
+from .manifest import CARD, SETTINGS, SRS, VK, CircuitDir, ProofBundle
+from .verdict import (
+    SUPPORTED_VISIBILITY,
+    CircuitPublic,
+    Verdict,
+    check_files,
+    decide,
+    settings_visibility,
+)
 
-VERIFY_FILES = (SETTINGS, VK, SRS, MANIFEST)
+PUBLIC_FILES = (CARD, SETTINGS, VK, SRS)
 
-
-@dataclass(frozen=True)
-class Verdict:
-    valid: bool
-    reason: str
-    circuit: str
-    proof_hash: str
-    prediction: Any
-    outputs: list[list[float]] | None
-    seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["PUBLIC_FILES", "Verdict", "ezkl_check", "load_public", "verify_bundle"]
 
 
-def verify_bundle(circuit_dir: str | Path | CircuitDir, bundle: ProofBundle) -> Verdict:
-    """Check that ``bundle`` is a valid proof for this circuit and that its claims match it."""
-    t0 = time.perf_counter()
+def load_public(circuit_dir: str | Path | CircuitDir) -> CircuitPublic:
+    """The circuit's public files, each checked against the card (a CircuitError if not)."""
     cd = circuit_dir if isinstance(circuit_dir, CircuitDir) else CircuitDir(circuit_dir)
-    cd.require(*VERIFY_FILES)
-    manifest = cd.load_manifest()
-    expected = cd.check_integrity()
+    if not cd.path.is_dir():
+        raise CircuitError(f"{cd.path}: not a circuit directory (run `zkverify build` first)")
+    if not cd.card.is_file():
+        raise CircuitError(f"{cd.card}: missing (a circuit built before zkverify wrote cards, or "
+                           "not a circuit directory: rebuild it with `zkverify build`)")
+    cd.require(*PUBLIC_FILES)
+    card = Card.load(cd.card)
+    files = {"settings_sha256": cd.settings, "vk_sha256": cd.vk, "srs_sha256": cd.srs}
+    if cd.onnx.is_file():  # a full circuit directory: the model must be the card's too
+        files["model_sha256"] = cd.onnx
+    check_files(card, files)
+    settings = cd.settings_json()
+    vis = settings_visibility(settings)
+    odd = sorted(v for v in vis.values() if v not in SUPPORTED_VISIBILITY)
+    if odd:
+        raise CircuitError(f"{cd.settings}: visibility {odd[0]!r} is not supported by this "
+                           f"verifier (only {', '.join(SUPPORTED_VISIBILITY)})")
+    if vis != card.visibility:
+        raise CircuitError(f"{cd.card}: visibility {card.visibility} is not settings.json's {vis}")
+    return CircuitPublic(card, settings, cd.settings, cd.vk, cd.srs)
 
-    def verdict(valid: bool, reason: str) -> Verdict:
-        return Verdict(valid, reason, manifest.name, bundle.proof_hash(), bundle.prediction,
-                       bundle.outputs, round(time.perf_counter() - t0, 4))
 
-    for field in ("vk_sha256", "settings_sha256", "model_sha256"):
-        got = getattr(bundle.circuit, field)
-        if got != expected[field]:
-            return verdict(False, f"the bundle belongs to another circuit ({field} {got[:12]}… "
-                                  f"!= {expected[field][:12]}…)")
-    problem = claim_problem(manifest, cd.settings_json(), bundle)
-    if problem:
-        return verdict(False, problem)
+def ezkl_check(proof: dict[str, Any], public: CircuitPublic) -> tuple[bool, str]:
+    """ezkl's own verify, in process."""
     with tempfile.TemporaryDirectory(prefix="zkverify-verify-") as tmp:
-        proof_path = Path(tmp) / "proof.json"
-        proof_path.write_text(json.dumps(bundle.proof))
-        ok, reason = engine.verify(proof_path, cd.settings, cd.vk, cd.srs)
-    return verdict(ok, "" if ok else f"the proof does not verify: {reason}")
+        path = Path(tmp) / "proof.json"
+        path.write_text(json.dumps(proof))
+        return engine.verify(path, public.settings_path, public.vk_path, public.srs_path)
 
 
-def claim_problem(manifest: Manifest, settings: dict[str, Any], bundle: ProofBundle) -> str | None:
-    """Why the bundle's readable claims are not what its proof's instances say (None: they are).
+def bundle_data(bundle: ProofBundle | dict[str, Any] | str | Path) -> Any:
+    """A bundle as parsed JSON: from a ProofBundle, a dict, or a file (BundleError if unreadable)."""
+    if isinstance(bundle, ProofBundle):
+        return bundle.model_dump(mode="json")
+    if isinstance(bundle, str | Path):
+        return read_json(Path(bundle), "proof bundle", BundleError)
+    return bundle
 
-    The proof is only evidence for what its public instances commit to; the decoded inputs,
-    outputs, prediction and visibility a bundle shows must follow from them exactly.
+
+def verify_bundle(circuit_dir: str | Path | CircuitDir | CircuitPublic,
+                  bundle: ProofBundle | dict[str, Any] | str | Path, *,
+                  require_ceremony_srs: bool = False) -> Verdict:
+    """Check that ``bundle`` is a valid proof for this circuit and that its claims match it.
+
+    ``circuit_dir`` holds at least ``card.json``, ``settings.json``, ``vk.key`` and ``kzg.srs``;
+    ``bundle`` is a ProofBundle, its JSON as a dict, or a path to it. The Verdict is falsy when
+    invalid and reports only proven values.
     """
+    public = circuit_dir if isinstance(circuit_dir, CircuitPublic) else load_public(circuit_dir)
     try:
-        inputs, outputs = decode_instances(manifest, settings, bundle.proof)
-    except InstanceError as e:
-        return str(e)
-    if bundle.visibility != settings_visibility(settings):
-        return "the bundle's visibility is not the circuit's"
-    if not _close(bundle.outputs, outputs):
-        return "the bundle's outputs do not match the public outputs in the proof"
-    if not _close(bundle.inputs, inputs):
-        return "the bundle's inputs do not match the public inputs in the proof"
-    if not _same_prediction(bundle.prediction, prediction(manifest, outputs)):
-        return "the bundle's prediction does not follow from the proven outputs"
-    return None
-
-
-def _same_prediction(claimed: Any, proven: Any) -> bool:
-    if proven is None or isinstance(proven, int):
-        # bool is an int in Python: `false` must not pass for class 0
-        return type(claimed) is type(proven) and claimed == proven
-    return isinstance(claimed, list) and _close([claimed], [proven])
-
-
-def _close(a: list[list[float]] | None, b: list[list[float]] | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    fa = [v for row in a for v in row]
-    fb = [v for row in b for v in row]
-    if [len(r) for r in a] != [len(r) for r in b]:
-        return False
-    return len(fa) == len(fb) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
-                                      for x, y in zip(fa, fb, strict=True))
+        return decide(public, bundle_data(bundle), ezkl_check, checked_by="ezkl",
+                      require_ceremony_srs=require_ceremony_srs)
+    except BundleError as e:
+        if isinstance(bundle, str | Path):
+            raise BundleError(f"{bundle}: {e}") from None
+        raise

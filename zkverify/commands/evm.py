@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import EvmError, UsageError, ZkVerifyError
+from ..errors import BundleError, EvmError, UsageError, ZkVerifyError
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_EVM = 0, 1, 2, 3
 
@@ -122,50 +122,59 @@ def calldata_cmd(proof: Path, out_file: Path | None, as_json: bool) -> None:
               help="Deploy and verify on this node (JSON-RPC) instead of an in-process EVM.")
 @click.option("--address", metavar="ADDR",
               help="With --rpc: an already deployed verifier (no deployment, eth_call only).")
+@click.option("--require-ceremony-srs", is_flag=True,
+              help="Refuse (exit 4) a valid proof whose SRS is not the KZG ceremony's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict and gas as JSON.")
 def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str | None,
-               as_json: bool) -> None:
-    """Deploy the verifier and call verifyProof: exit 0 valid, 1 invalid, 2 usage, 3 EVM error."""
-    from ..evm import bundle_mismatch, calldata, load_verifier, verify_in_evm, verify_on_node
-    from ..manifest import CircuitDir, ProofBundle
+               require_ceremony_srs: bool, as_json: bool) -> None:
+    """Verify on an EVM: exit 0 valid, 1 invalid, 2 usage, 3 EVM error, 4 refused by policy.
+
+    The verdict is the same as `zkverify verify` (zkverify.verdict.decide): the bundle's
+    hashes, claims and weights are checked against the circuit, and the proof itself by the
+    circuit's Solidity verifier.
+    """
+    from ..evm import evm_check, load_verifier
+    from ..manifest import CircuitDir
     from ..progress import for_terminal
-    from ..verify import claim_problem
+    from ..verdict import decide
+    from ..verify import bundle_data, load_public
 
     if address is not None and rpc_url is None:
         _fail("--address needs --rpc URL", EXIT_USAGE)
     progress = for_terminal(as_json)
     cd = CircuitDir(circuit_dir)
     with _errors():
-        bundle = ProofBundle.load(proof)
+        public = load_public(cd)
+        raw = bundle_data(proof)
         with progress.stage("writing and compiling the Solidity verifier"):
             verifier = load_verifier(cd)
-        data = calldata(bundle, str(proof))
-        mismatch = bundle_mismatch(cd, bundle)
-        # The chain checks the proof; what the bundle says it proves is checked here, as
-        # `zkverify verify` does, so a CI gate reading `prediction` cannot be fooled.
-        problem = None if mismatch else claim_problem(cd.load_manifest(), cd.settings_json(), bundle)
+        check, calls = evm_check(verifier, rpc_url, address)
         with progress.stage("deploying and calling verifyProof"):
-            if rpc_url is None:
-                result = verify_in_evm(verifier, data)
-            else:
-                result = verify_on_node(verifier, data, rpc_url, address)
-    reason = result.reason
-    if mismatch:
-        reason = f"{mismatch}; {reason}" if reason else mismatch
-    if problem:
-        reason = f"{reason}; {problem}" if reason else problem
-    valid = result.valid and problem is None
+            try:
+                verdict = decide(public, raw, check, checked_by="evm" if rpc_url is None else "rpc",
+                                 require_ceremony_srs=require_ceremony_srs)
+            except BundleError as e:
+                raise BundleError(f"{proof}: {e}") from None
+    evm = calls[0].as_dict() if calls else {"gas": None, "deploy_gas": None, "address": None,
+                                            "backend": "pyrevm" if rpc_url is None else "rpc",
+                                            "runtime_size": verifier.runtime_size, "warnings": []}
     if as_json:
-        _dump({**result.as_dict(), "valid": valid, "reason": reason,
-               "proof_hash": bundle.proof_hash(), "circuit": bundle.circuit.name})
+        _dump({**evm, **verdict.to_dict(), "warnings": evm["warnings"] + verdict.warnings})
     else:
         where = "in-process EVM" if rpc_url is None else rpc_url
-        gas = f"gas {result.gas:,}" if result.gas is not None else "gas unknown"
-        verdict = "valid" if valid else "invalid"
-        click.echo(f"{verdict}: verifyProof on {where} ({gas}"
-                   + (f", deploy gas {result.deploy_gas:,}" if result.deploy_gas else "") + ")")
-        if reason:
-            click.echo(f"reason: {reason}")
-        for warning in result.warnings:
+        if calls:
+            gas = f"gas {evm['gas']:,}" if evm["gas"] is not None else "gas unknown"
+            deploy = f", deploy gas {evm['deploy_gas']:,}" if evm["deploy_gas"] else ""
+            call = f"verifyProof on {where} ({gas}{deploy})"
+        else:
+            call = f"verifyProof on {where} not called"
+        if verdict.valid:
+            click.echo(f"valid: {call}: proves prediction {verdict.prediction} for circuit "
+                       f"{verdict.circuit} (SRS: {verdict.srs})")
+        else:
+            click.echo(f"invalid: {call}\nreason: {verdict.reason}")
+        if verdict.policy:
+            click.echo(f"refused: {verdict.policy}")
+        for warning in evm["warnings"] + verdict.warnings:
             click.echo(f"warning: {warning}", err=True)
-    sys.exit(EXIT_VALID if valid else EXIT_INVALID)
+    sys.exit(verdict.exit_code)
