@@ -118,14 +118,15 @@ def tampered(bundle: dict[str, Any], how: str, cd: CircuitDir) -> dict[str, Any]
         b["inputs"][0][1] -= 0.25
     elif how == "prediction":
         b["prediction"] = 1 - b["prediction"]
-    elif how == "instance":
-        # The proof now claims another last public output, and the bundle's claims follow it:
-        # only the proof itself can tell (felts are little-endian hex).
-        last = int(p["instances"][0][-1][:2], 16)
-        p["instances"][0][-1] = f"{(last + 1) % 256:02x}" + p["instances"][0][-1][2:]
+    elif how in ("instance", "refollow"):
+        # The proof now claims another last public output ("refollow": whatever the instances
+        # already say), and the bundle's claims follow it: only the proof itself can tell.
+        if how == "instance":
+            last = int(p["instances"][0][-1][:2], 16)
+            p["instances"][0][-1] = f"{(last + 1) % 256:02x}" + p["instances"][0][-1][2:]
         card = load_card(cd)
         proven = decode(card, cd.settings_json(), [f for col in p["instances"] for f in col])
-        b["outputs"] = proven["outputs"]
+        b["inputs"], b["outputs"] = proven["inputs"], proven["outputs"]
         b["prediction"] = prediction(card, proven["outputs"])
     elif how == "proof_bytes":
         p["proof"][40] = (p["proof"][40] + 1) % 256

@@ -63,9 +63,17 @@ def test_manifest_records_hashes_and_figures(tiny_circuit: CircuitDir) -> None:
 
 
 def test_rebuild_reuses_keys(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    from zkverify.keys import cache_dir
+
+    slots = sorted(p.name for p in (cache_dir() / "keys").iterdir())
     res = build(tiny_circuit.onnx, tmp_path / "again", tiny_config(name="tiny_mlp"))
     assert res.keys_reused
     assert "key setup" not in res.manifest.timings
+    # The key files themselves, not a flag: the same pk/vk on disk, and no new cache slot.
+    for name in ("pk.key", "vk.key", "model.compiled"):
+        a, b = res.circuit.file(name).stat(), tiny_circuit.file(name).stat()
+        assert (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev), name
+    assert sorted(p.name for p in (cache_dir() / "keys").iterdir()) == slots
     assert sha256_file(res.circuit.vk) == sha256_file(tiny_circuit.vk)
 
 

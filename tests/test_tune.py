@@ -46,6 +46,28 @@ def test_tune_picks_a_verified_accurate_circuit_and_builds_it(tiny_onnx: Path,
     assert verify_bundle(out, bundle).valid
 
 
+def test_tuned_bound_holds_when_measured_independently(tiny_onnx: Path, tmp_path: Path) -> None:
+    """Not the tuner's own report: prove its calibration inputs in the built directory and
+    compare the verified outputs with onnxruntime's float outputs."""
+    import numpy as np
+
+    from zkverify.circuit import RANDOM_SAMPLES
+    from zkverify.export import run_onnx
+
+    out = tmp_path / "tuned"
+    tune(tiny_onnx, out, max_error=0.05, space=SearchSpace(scales=(6, 7), prove_top=1))
+    # With no --calibration-data the tuner measures on these (circuit.load_calibration).
+    samples = np.random.default_rng(0).uniform(-1, 1, size=(RANDOM_SAMPLES, 4))
+    prover, worst = Prover(out), 0.0
+    for x in samples[:6]:
+        bundle = prover.prove_values(x.reshape(1, 4))
+        verdict = verify_bundle(out, bundle)
+        assert verdict.valid and verdict.outputs is not None
+        want = run_onnx(tiny_onnx, [x.reshape(1, 4).astype(np.float32)])[0].reshape(-1)
+        worst = max(worst, float(np.max(np.abs(np.asarray(verdict.outputs[0]) - want))))
+    assert 0 < worst <= 0.05
+
+
 def test_tune_cli_prints_the_candidates_table(tiny_onnx: Path, tmp_path: Path) -> None:
     out = tmp_path / "tuned"
     res = CliRunner().invoke(cli, ["tune", str(tiny_onnx), "-o", str(out), "--max-error", "0.05",

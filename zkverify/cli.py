@@ -82,7 +82,12 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help=".json or .npy samples (batch first) to calibrate and report on."),
         click.option("--input-visibility", type=VISIBILITY),
         click.option("--output-visibility", type=VISIBILITY),
-        click.option("--param-visibility", type=VISIBILITY),
+        click.option("--param-visibility", type=VISIBILITY,
+                     help="fixed (default: weights in the vk) or hashed (weights checked by "
+                          "hash); private and polycommit bind no weights."),
+        click.option("--allow-unbound-weights", is_flag=True,
+                     help="Build with private/polycommit params anyway: proofs then hold for "
+                          "any weights, and every verdict says so."),
         click.option("--srs", "srs_file", type=click.Path(path_type=Path),
                      help="A KZG ceremony SRS file (default: a cached, dev-only local SRS)."),
         click.option("--fetch-srs", is_flag=True, help="Download the ceremony SRS (online)."),
@@ -107,7 +112,8 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
               help="An ezkl run arg, e.g. input_scale=7 or decomp_base=32 (repeatable).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-          fetch_srs: bool, name: str | None, as_json: bool, target: str | None,
+          fetch_srs: bool, name: str | None, as_json: bool, allow_unbound_weights: bool,
+          target: str | None,
           tolerance: float | None, min_agreement: float | None, logrows: int | None,
           no_calibrate: bool, run_arg: tuple[str, ...]) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
@@ -121,6 +127,7 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         param_visibility=param_visibility, calibration_data=calibration_data,
         calibration_target=target, calibrate=not no_calibrate, srs_file=srs_file,
         fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
+        allow_unbound_weights=allow_unbound_weights,
         run_args={**parse_run_args(run_arg), **({"logrows": logrows} if logrows else {})},
     )
     res = run_build(source, out, cfg, for_terminal(as_json))

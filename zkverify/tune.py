@@ -28,7 +28,15 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .circuit import BuildConfig, BuildResult, build, load_calibration, materialize_onnx, plan
+from .circuit import (
+    BuildConfig,
+    BuildResult,
+    build,
+    load_calibration,
+    materialize_onnx,
+    plan,
+    refuse_unbound_weights,
+)
 from .errors import EngineError, UsageError
 from .estimate import predict
 from .inputs import ezkl_input
@@ -191,6 +199,7 @@ def tune(source: str | Path, out_dir: str | Path | None, config: BuildConfig | N
     t0 = time.perf_counter()
     space, progress = space or SearchSpace(), progress or NullProgress()
     config = config or BuildConfig()
+    refuse_unbound_weights(config)
     with progress.stage("load model and calibration data"):
         bench = _Bench(source, config, space)
     try:

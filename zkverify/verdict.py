@@ -151,7 +151,7 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
         if not _same_prediction(raw.get("prediction"), predicted):
             raise Invalid("prediction", "the bundle's prediction does not follow from the proven "
                                         "outputs")
-        ok, why = check(proof, public)
+        ok, why = check(checked_proof(proof), public)
         if not ok:
             raise Invalid("proof", f"the proof does not verify: {why}")
     except Invalid as e:
@@ -232,6 +232,13 @@ def _check_proof_object(proof: dict[str, Any]) -> list[str]:
         raise Invalid("proof.instances", "the proof's instances are not field elements "
                                          "(64 lowercase hex digits, below the field modulus)")
     return flat
+
+
+def checked_proof(proof: dict[str, Any]) -> dict[str, Any]:
+    """The proof object a proof check gets: only what was checked, the free-form fields blank."""
+    return {"protocol": None, "instances": proof["instances"], "proof": proof["proof"],
+            "hex_proof": "0x" + bytes(proof["proof"]).hex(), "split": None,
+            "pretty_public_inputs": None, "timestamp": None, "version": None}
 
 
 def decode(card: Card, settings: dict[str, Any], flat: list[str]) -> dict[str, Any]:

@@ -37,7 +37,8 @@ def _csv_ints(value: str | None) -> tuple[int, ...] | None:
               help="How many of the best-predicted candidates to really prove and verify.")
 def tune(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
          output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-         fetch_srs: bool, name: str | None, as_json: bool, max_error: float | None,
+         fetch_srs: bool, name: str | None, as_json: bool, allow_unbound_weights: bool,
+         max_error: float | None,
          min_agreement: float | None, scales: str | None, prove_top: int) -> None:
     """Search scales, logrows, decomposition and columns for the cheapest accurate circuit."""
     from ..progress import for_terminal
@@ -46,7 +47,8 @@ def tune(source: str, out: Path, calibration_data: Path | None, input_visibility
 
     cfg = _config(name=name, input_visibility=input_visibility, output_visibility=output_visibility,
                   param_visibility=param_visibility, calibration_data=calibration_data,
-                  srs_file=srs_file, fetch_srs=fetch_srs)
+                  srs_file=srs_file, fetch_srs=fetch_srs,
+                  allow_unbound_weights=allow_unbound_weights)
     space = SearchSpace(prove_top=prove_top)
     if (s := _csv_ints(scales)) is not None:
         space = SearchSpace(scales=s, prove_top=prove_top)
