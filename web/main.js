@@ -3,7 +3,7 @@
 // out only public files - the circuit's card, vk, settings, SRS, and these assets.
 
 import init, { verify, init_panic_hook } from "@ezkljs/engine/web/ezkl.js";
-import { VerdictError, bundleCircuitRef, decide, pickHosted } from "./bundle.js";
+import { VerdictError, decide, parseBundle, pickHosted } from "./bundle.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { engine: false, hosted: null, run: 0 };
@@ -87,7 +87,8 @@ async function circuitFiles(bundleBytes) {
   if (!state.hosted) {
     throw new VerdictError("pick the circuit's card.json, vk.key, settings.json and kzg.srs to verify against");
   }
-  const c = pickHosted(state.hosted, bundleCircuitRef(bundleBytes));
+  // A file that is not a bundle is reported as such before any circuit is looked for.
+  const c = pickHosted(state.hosted, parseBundle(bundleBytes).circuit);
   // The listing names each file's URL; without one, use the documented path for it.
   const at = (key, name) => new URL(c.files?.[key] ?? `circuits/${encodeURIComponent(c.id)}/files/${name}`, c.base);
   const bytes = await Promise.all(CIRCUIT_FILES.map(([key, name]) => fetchBytes(at(key, name), name)));

@@ -1102,10 +1102,14 @@ async function decide(files, proofCheck) {
     const [settingsSha, vkSha, srsSha] = await Promise.all(
       [files.settings, files.vk, files.srs].map((f) => sha256Hex(f))
     );
-    for (const [k, got] of [["settings", settingsSha], ["vk", vkSha], ["srs", srsSha]]) {
+    for (const [k, file, got] of [
+      ["settings", "settings.json", settingsSha],
+      ["vk", "vk.key", vkSha],
+      ["srs", "kzg.srs", srsSha]
+    ]) {
       const want = card[`${k}_sha256`];
       if (got !== want) {
-        throw new VerdictError(`the circuit files were modified: ${k} sha256 is ${short(got)}, the card records ${short(want)}`);
+        throw new VerdictError(`the circuit files were modified: ${file} does not match ${k}_sha256 in the circuit card (its sha256 is ${short(got)}, the card records ${short(want)})`);
       }
     }
     v.srs = srsProvenance(card, srsSha);
@@ -1160,28 +1164,13 @@ async function decide(files, proofCheck) {
   v.ms = Date.now() - t0;
   return v;
 }
-function bundleCircuitRef(bytes) {
-  try {
-    const b = parseBundle(bytes);
-    return isObj(b.circuit) ? b.circuit : null;
-  } catch {
-    return null;
-  }
-}
 function pickHosted(circuits, ref) {
-  if (!ref || typeof ref.model_sha256 !== "string") {
-    throw new VerdictError("the bundle names no circuit this server could host");
-  }
-  const exact = circuits.find((c) => c.vk_sha256 === ref.vk_sha256 && c.settings_sha256 === ref.settings_sha256 && c.model_sha256 === ref.model_sha256);
-  if (exact) return exact;
-  const sameModel = circuits.find((c) => c.model_sha256 === ref.model_sha256);
-  if (sameModel) {
-    throw new VerdictError(
-      `this server hosts model ${short(ref.model_sha256)} as "${sameModel.name}", but with different settings or vk than the bundle names; pick the circuit files yourself`
-    );
-  }
+  if (!isObj(ref)) throw new VerdictError("the bundle names no circuit (no circuit object)");
+  const byVk = circuits.find((c) => typeof ref.vk_sha256 === "string" && c.vk_sha256 === ref.vk_sha256);
+  const byName = circuits.find((c) => typeof ref.name === "string" && c.id === ref.name);
+  if (byVk ?? byName) return byVk ?? byName;
   throw new VerdictError(
-    `no circuit hosted here matches the bundle (model ${short(ref.model_sha256)}, vk ${short(ref.vk_sha256)}); pick the circuit's card, vk, settings and SRS files below`
+    `no circuit hosted here matches the bundle (name ${JSON.stringify(String(ref.name ?? ""))}, vk ${short(ref.vk_sha256)}); pick the circuit's card, vk, settings and SRS files below`
   );
 }
 
@@ -1250,7 +1239,7 @@ async function circuitFiles(bundleBytes) {
   if (!state.hosted) {
     throw new VerdictError("pick the circuit's card.json, vk.key, settings.json and kzg.srs to verify against");
   }
-  const c = pickHosted(state.hosted, bundleCircuitRef(bundleBytes));
+  const c = pickHosted(state.hosted, parseBundle(bundleBytes).circuit);
   const at = (key, name) => new URL(c.files?.[key] ?? `circuits/${encodeURIComponent(c.id)}/files/${name}`, c.base);
   const bytes = await Promise.all(CIRCUIT_FILES.map(([key, name]) => fetchBytes(at(key, name), name)));
   const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
