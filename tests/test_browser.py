@@ -267,6 +267,28 @@ def test_static_page_shows_the_cards_name_not_the_bundles(
     assert "famous" not in (static_page.page.text_content("body") or "")
 
 
+def test_static_unbound_weights_are_said_in_the_verdict(
+    browser: Any, static_site: str, tiny_circuit: Any, tmp_path: Path
+) -> None:
+    """A circuit built with private params (asked for explicitly): valid, and the page says
+    that nothing binds the weights, in the verdict line and in the details."""
+    from zkverify.circuit import build
+    from zkverify.prove import prove
+
+    from .conftest import tiny_config
+
+    cfg = tiny_config(name="unbound", param_visibility="private", allow_unbound_weights=True)
+    res = build(tiny_circuit.onnx, tmp_path / "unbound", cfg)
+    b = prove(res.circuit.path, tiny_circuit.input).model_dump(mode="json")
+    p = Page(browser, static_site + "index.html")
+    p.pick_circuit(res.circuit)
+    text = p.verdict(write(tmp_path / "bundle.json", b))
+    assert text.startswith('valid: the proof verifies for circuit "unbound"'), text
+    assert text.endswith("(the weights are not bound: any weights of this architecture would verify)")
+    assert p.details()["weights bound"].startswith("no:")
+    p.close()
+
+
 def test_static_modified_srs_is_an_error(
     browser: Any, static_site: str, tiny_circuit: Any, tiny_bundle: Any, tmp_path: Path
 ) -> None:

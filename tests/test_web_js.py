@@ -60,6 +60,7 @@ def test_js_felt_decoding_matches_ezkl(tiny_bundle: Any) -> None:
 
 @pytest.mark.parametrize("inp, out, param", [
     ("public", "public", "hashed"), ("hashed", "public", "fixed"), ("public", "hashed", "hashed"),
+    ("public", "public", "private"),
 ])
 def test_js_decodes_every_visibility_like_python(tiny_circuit: Any, tmp_path: Path, inp: str,
                                                  out: str, param: str) -> None:
@@ -72,7 +73,8 @@ def test_js_decodes_every_visibility_like_python(tiny_circuit: Any, tmp_path: Pa
     from .test_conformance_js import run_conformance
 
     cfg = tiny_config(input_visibility=inp, output_visibility=out, param_visibility=param,
-                      run_args={**TINY_RUN_ARGS, "logrows": 12})
+                      run_args={**TINY_RUN_ARGS, "logrows": 12},
+                      allow_unbound_weights=param == "private")
     res = build(tiny_circuit.onnx, tmp_path / "c", cfg)
     b = prove(res.circuit.path, tiny_circuit.input).model_dump(mode="json")
     # A vectors folder of two cases, run by the same node runner as the conformance vectors.
@@ -89,5 +91,7 @@ def test_js_decodes_every_visibility_like_python(tiny_circuit: Any, tmp_path: Pa
     assert got["genuine"]["inputs"] == b["inputs"] and got["genuine"]["outputs"] == b["outputs"]
     assert (got["genuine"]["input_hashes"] is None) is (inp != "hashed")
     assert (got["genuine"]["output_hashes"] is None) is (out != "hashed")
+    # Private params: valid, and the verdict says that nothing binds the weights.
+    assert got["genuine"]["weights_bound"] is (param != "private")
     assert (got["short"]["verdict"], got["short"]["field"]) == ("invalid", "proof.instances")
     assert "public instances" in got["short"]["reason"]

@@ -181,7 +181,8 @@ async function check() {
   if (v.verdict === "valid") {
     const p = v.prediction;
     const what = p === null ? "" : typeof p === "number" ? `: proves class ${p}` : `: proves outputs [${p.join(", ")}]`;
-    setVerdict("valid", `valid: the proof verifies for circuit "${v.circuit}"${what}`);
+    const unbound = v.weights_bound ? "" : " (the weights are not bound: any weights of this architecture would verify)";
+    setVerdict("valid", `valid: the proof verifies for circuit "${v.circuit}"${what}${unbound}`);
   } else {
     setVerdict(v.verdict, `${v.verdict}: ${v.reason}`);
   }
