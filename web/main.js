@@ -134,7 +134,7 @@ function detailRows(v, source) {
   if (source) rows.push(["checked against", source]);
   if (v.srs !== null) rows.push(["SRS", SRS_TEXT[v.srs]]);
   if (v.weights_bound !== null) {
-    rows.push(["weights bound", v.weights_bound ? "yes: the proof pins the circuit's weights"
+    rows.push(["weights bound", v.weights_bound ? "yes: this circuit's proofs pin its weights (fixed in the vk, or checked by hash)"
       : "no: the circuit's weights are private and nothing binds them; any weights would verify"]);
   }
   if (v.verdict === "invalid") rows.push(["rejected field", v.field]);
