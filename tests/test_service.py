@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.service_fixtures import TAMPERINGS, TOKEN, ThreadServer, tampered
+from zkverify.card import Card
 from zkverify.errors import CircuitError
 from zkverify.manifest import SETTINGS, SRS, VK, CircuitDir, ProofBundle
 from zkverify.prove import prove
@@ -65,10 +66,12 @@ def test_lists_hosted_circuits_with_their_hashes(client: httpx.Client, tiny_circ
     assert {k: c[k] for k in ("name", "model_sha256", "settings_sha256", "vk_sha256")} == hashes
     assert c["logrows"] == tiny_circuit.load_manifest().logrows
     assert c["files"]["vk"] == "/v1/circuits/tiny_mlp/files/vk.key"
+    assert c["files"]["card"] == "/v1/circuits/tiny_mlp/files/card.json"
+    assert c["circuit_id"] == Card.load(tiny_circuit.card).circuit_id
     assert client.get("/v1/circuits/tiny_mlp").json() == c
 
 
-@pytest.mark.parametrize("name", [VK, SETTINGS, SRS])
+@pytest.mark.parametrize("name", ["card.json", VK, SETTINGS, SRS])
 def test_public_files_are_the_circuit_files(client: httpx.Client, tiny_circuit: CircuitDir,
                                             name: str) -> None:
     r = client.get(f"/v1/circuits/tiny_mlp/files/{name}")

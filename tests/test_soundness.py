@@ -68,7 +68,7 @@ def test_evm_verify_edited_prediction_alone(tiny_circuit: CircuitDir, genuine: d
     genuine["prediction"] = 1 - genuine["prediction"]
     code, out, _ = run("evm", "verify", tiny_circuit.path, write(tmp_path, genuine))
     assert code == 1
-    assert out.startswith("invalid: verifyProof on in-process EVM not called\n")
+    assert out.startswith("invalid: verifyProof on in-process EVM not called (SRS: local-dev)\n")
     assert "prediction does not follow from the proven outputs" in out
 
 

@@ -237,10 +237,10 @@ def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
 
 def print_verdict(proof: str, result: dict[str, Any]) -> None:
     """The verdict in words: proven values only, the SRS it rests on, what is not bound."""
+    srs = result.get("srs") or "unknown"
     if not result["valid"]:
-        click.echo(f"invalid: {proof}: {result.get('reason')}")
+        click.echo(f"invalid: {proof}: {result.get('reason')} (SRS: {srs})")
         return
-    srs = result.get("srs", "unknown")
     click.echo(f"valid: {proof} proves prediction {result.get('prediction')} for circuit "
                f"{result.get('circuit')} (SRS: {srs})")
     for warning in result.get("warnings") or []:

@@ -58,11 +58,13 @@ class Hosted:
     manifest: Manifest
     hashes: dict[str, str]
     input_shape: tuple[int, ...]
+    circuit_id: str = ""
 
     def info(self) -> dict[str, Any]:
         m = self.manifest
         base = f"/v1/circuits/{self.id}/files/"
-        return {"id": self.id, "name": m.name, **{k: v for k, v in self.hashes.items() if k != "name"},
+        return {"id": self.id, "name": m.name, "circuit_id": self.circuit_id,
+                **{k: v for k, v in self.hashes.items() if k != "name"},
                 "logrows": m.logrows, "input_shapes": m.input_shapes, "output_shapes": m.output_shapes,
                 "classifier": m.classifier, "visibility": m.visibility, "ezkl_version": m.ezkl_version,
                 "files": {key: base + name for key, name in FILE_KEYS.items()}}
@@ -81,7 +83,7 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
             raise CircuitError(f"{cd.path}: circuit id {cid!r} is already hosted from "
                                f"{hosted[cid].cd.path} (rebuild one with another --name)")
         hosted[cid] = Hosted(cid, CircuitDir(cd.path.resolve()), prover.manifest, hashes,
-                             prover.input_shape)
+                             prover.input_shape, prover.card.circuit_id)
     if not hosted:
         raise UsageError("serve needs at least one circuit directory")
     return hosted

@@ -172,7 +172,7 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
             click.echo(f"valid: {call}: proves prediction {verdict.prediction} for circuit "
                        f"{verdict.circuit} (SRS: {verdict.srs})")
         else:
-            click.echo(f"invalid: {call}\nreason: {verdict.reason}")
+            click.echo(f"invalid: {call} (SRS: {verdict.srs})\nreason: {verdict.reason}")
         if verdict.policy:
             click.echo(f"refused: {verdict.policy}")
         for warning in evm["warnings"] + verdict.warnings:
