@@ -89,8 +89,10 @@ def write(path: Path, data: dict[str, Any] | bytes) -> Path:
 class Page:
     """One page load; records every request so tests can see what the page asked for."""
 
-    def __init__(self, browser: Any, url: str) -> None:
+    def __init__(self, browser: Any, url: str, route: tuple[Any, Any] | None = None) -> None:
         self.page = browser.new_page()
+        if route is not None:  # (url pattern, handler): stand in for the server on that URL
+            self.page.route(*route)
         self.requests: list[tuple[str, str]] = []
         self.errors: list[str] = []
         self.page.on("request", lambda r: self.requests.append((r.method, r.url)))
@@ -428,12 +430,30 @@ def test_served_page_picks_the_hosted_circuit_and_verifies(
     d = served_page.details()
     assert d["checked against"] == "files of circuit tiny_mlp hosted by this server"
     assert d["circuit"] == "tiny_mlp"
+    listed = {c["name"]: c for c in json.loads(urllib.request.urlopen(served + "v1/circuits").read())}
+    assert d["circuit id"] == listed["tiny_mlp"]["circuit_id"]
     # Only GETs of public files: the page never asks the server for a verdict.
     methods = {m for m, _ in served_page.requests}
     assert methods == {"GET"}
     fetched = {u.rsplit("/", 1)[1] for _, u in served_page.requests if "/files/" in u}
     assert fetched == {"card.json", "vk.key", "settings.json", "kzg.srs"}
     assert not any("/v1/verify" in u for _, u in served_page.requests)
+
+
+def test_served_card_must_hash_to_the_listed_circuit_id(
+    browser: Any, served: str, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    # A listing whose circuit id is not the hash of the card it serves: the page refuses the card.
+    def listing(route: Any) -> None:
+        body = route.fetch().json()
+        for c in body:
+            c["circuit_id"] = "ab" * 32
+        route.fulfill(json=body)
+
+    p = Page(browser, served, route=(re.compile(r".*/v1/circuits$"), listing))
+    text = p.verdict(write(tmp_path / "bundle.json", bundle_dict(tiny_bundle)))
+    assert text.startswith("error: the circuit card is not the one expected"), text
+    p.close()
 
 
 def test_served_flipped_proof_byte_is_invalid(served_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:

@@ -387,7 +387,8 @@ function checkInstances(b, card, settings, vis, flat) {
 /**
  * The verdict on one bundle against one circuit's public files, by docs/VERDICT.md's rules.
  *
- * files: {bundle, card, settings, vk, srs} as bytes (Uint8Array) or text (bundle, card).
+ * files: {bundle, card, settings, vk, srs} as bytes (Uint8Array) or text (bundle, card), and
+ * optionally circuitId: the id the card must hash to (a pinned id, or the one a server lists).
  * proofCheck(proofJsonBytes, vk, settings, srs): true when the proof verifies; a throw or false
  * is invalid (its message becomes the reason).
  */
@@ -403,6 +404,10 @@ export async function decide(files, proofCheck) {
     const card = parseCard(files.card);
     v.circuit = card.name;
     v.circuit_id = await circuitId(card);
+    if (files.circuitId !== undefined && files.circuitId !== v.circuit_id) {
+      throw new VerdictError(`the circuit card is not the one expected: it hashes to circuit id ` +
+        `${short(v.circuit_id)}, expected ${short(files.circuitId)}`);
+    }
     v.weights_bound = ["fixed", "hashed"].includes(card.visibility.param);
     const [settingsSha, vkSha, srsSha] = await Promise.all(
       [files.settings, files.vk, files.srs].map((f) => sha256Hex(f)));

@@ -93,7 +93,9 @@ async function circuitFiles(bundleBytes) {
   const at = (key, name) => new URL(c.files?.[key] ?? `circuits/${encodeURIComponent(c.id)}/files/${name}`, c.base);
   const bytes = await Promise.all(CIRCUIT_FILES.map(([key, name]) => fetchBytes(at(key, name), name)));
   const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
-  return { source: `files of circuit ${c.id} hosted by this server`, ...files };
+  // The listing names the circuit id (sha256 of the card): the card fetched must hash to it.
+  const pinned = typeof c.circuit_id === "string" && c.circuit_id ? { circuitId: c.circuit_id } : {};
+  return { source: `files of circuit ${c.id} hosted by this server`, ...files, ...pinned };
 }
 
 function setVerdict(kind, text) {

@@ -1098,6 +1098,9 @@ async function decide(files, proofCheck) {
     const card = parseCard(files.card);
     v.circuit = card.name;
     v.circuit_id = await circuitId(card);
+    if (files.circuitId !== void 0 && files.circuitId !== v.circuit_id) {
+      throw new VerdictError(`the circuit card is not the one expected: it hashes to circuit id ${short(v.circuit_id)}, expected ${short(files.circuitId)}`);
+    }
     v.weights_bound = ["fixed", "hashed"].includes(card.visibility.param);
     const [settingsSha, vkSha, srsSha] = await Promise.all(
       [files.settings, files.vk, files.srs].map((f) => sha256Hex(f))
@@ -1243,7 +1246,8 @@ async function circuitFiles(bundleBytes) {
   const at = (key, name) => new URL(c.files?.[key] ?? `circuits/${encodeURIComponent(c.id)}/files/${name}`, c.base);
   const bytes = await Promise.all(CIRCUIT_FILES.map(([key, name]) => fetchBytes(at(key, name), name)));
   const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
-  return { source: `files of circuit ${c.id} hosted by this server`, ...files };
+  const pinned = typeof c.circuit_id === "string" && c.circuit_id ? { circuitId: c.circuit_id } : {};
+  return { source: `files of circuit ${c.id} hosted by this server`, ...files, ...pinned };
 }
 function setVerdict(kind, text) {
   const v = $("verdict");
