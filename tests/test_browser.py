@@ -1,8 +1,10 @@
 """The browser verifier in a real headless Chromium (Debian's chromium, driven by Playwright).
 
 Static-folder mode: the built page is served by a stdlib http.server and the person picks the
-circuit files. Served mode: ``zkverify serve``'s app hosts the page and the circuit, and the page
-fetches the circuit the bundle names. Either way the verdict is computed in the page's wasm.
+circuit files (card, vk, settings, SRS). Served mode: ``zkverify serve``'s app hosts the page and
+the circuit, and the page fetches the circuit the bundle names. Either way the verdict is computed
+in the page, its proof check in wasm. The conformance vectors (tests/conformance) run through the
+real page too, so the page answers each of them as zkverify/verdict.py does.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VERDICT_DONE = "/^(valid|invalid|error)/.test(document.getElementById('verdict').textContent)"
+PICKERS = {"card": "card.json", "vk": "vk.key", "settings": "settings.json", "srs": "kzg.srs"}
+VECTORS = Path(__file__).parent / "conformance"
 
 pytestmark = pytest.mark.browser
 
@@ -85,8 +89,10 @@ def write(path: Path, data: dict[str, Any] | bytes) -> Path:
 class Page:
     """One page load; records every request so tests can see what the page asked for."""
 
-    def __init__(self, browser: Any, url: str) -> None:
+    def __init__(self, browser: Any, url: str, route: tuple[Any, Any] | None = None) -> None:
         self.page = browser.new_page()
+        if route is not None:  # (url pattern, handler): stand in for the server on that URL
+            self.page.route(*route)
         self.requests: list[tuple[str, str]] = []
         self.errors: list[str] = []
         self.page.on("request", lambda r: self.requests.append((r.method, r.url)))
@@ -95,9 +101,10 @@ class Page:
         self.page.wait_for_selector("#bundle:not([disabled])", timeout=30_000)
 
     def pick_circuit(self, circuit: Any) -> None:
-        self.page.set_input_files("#vk", str(circuit.vk))
-        self.page.set_input_files("#settings", str(circuit.settings))
-        self.page.set_input_files("#srs", str(circuit.srs))
+        """Pick a circuit's four public files (a CircuitDir or a folder that holds them)."""
+        folder = Path(getattr(circuit, "path", circuit))
+        for picker, name in PICKERS.items():
+            self.page.set_input_files(f"#{picker}", str(folder / name))
 
     def verdict(self, bundle_file: Path) -> str:
         # Clear first so a verdict left from an earlier bundle is never mistaken for this one's.
@@ -146,14 +153,22 @@ def test_bundle_input_waits_for_the_verifier(browser: Any, static_site: str) -> 
     page.close()
 
 
-def test_static_valid_bundle_verifies(static_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:
+def test_static_valid_bundle_verifies(
+    static_page: Page, tiny_bundle: Any, tiny_circuit: Any, tmp_path: Path
+) -> None:
+    from zkverify.card import Card
+
+    card = Card.load(tiny_circuit.path / "card.json")
     b = bundle_dict(tiny_bundle)
     text = static_page.verdict(write(tmp_path / "bundle.json", b))
-    assert text.startswith("valid"), text
+    assert text == f'valid: the proof verifies for circuit "{card.name}": proves class {b["prediction"]}'
     d = static_page.details()
-    assert d["model sha256"] == b["circuit"]["model_sha256"]
-    assert d["vk sha256"] == b["circuit"]["vk_sha256"]
+    assert d["circuit"] == card.name
+    assert d["circuit id"] == card.circuit_id
+    assert d["SRS"].startswith("local-dev (generated locally")
+    assert d["weights bound"].startswith("yes")
     assert d["checked against"].startswith("files you picked")
+    assert d["prediction (proven)"] == f"class {b['prediction']} (argmax of the proven outputs)"
     # The page decodes the outputs from the proof's instances itself; they match Python's floats.
     assert d["public outputs (proven)"] == " ".join(
         "[" + ", ".join(_js_num(x) for x in row) + "]" for row in b["outputs"]
@@ -165,11 +180,46 @@ def _js_num(x: float) -> str:
     return str(int(x)) if x == int(x) else repr(x)
 
 
+def flip(b: dict[str, Any], at: int, bit: int) -> dict[str, Any]:
+    """Flip one proof bit, keeping hex_proof consistent so only the proof check can catch it."""
+    b["proof"]["proof"][at] ^= bit
+    b["proof"]["hex_proof"] = "0x" + bytes(b["proof"]["proof"]).hex()
+    return b
+
+
 def test_static_flipped_proof_byte_is_invalid(static_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:
     b = bundle_dict(tiny_bundle)
-    mid = len(b["proof"]["proof"]) // 2
-    b["proof"]["proof"][mid] ^= 0x01
+    text = static_page.verdict(write(tmp_path / "flipped.json", flip(b, len(b["proof"]["proof"]) // 2, 1)))
+    assert text.startswith("invalid: the proof does not verify"), text
+    assert static_page.details()["rejected field"] == "proof"
+
+
+def test_static_flipped_byte_without_hex_proof_update_is_invalid(
+    static_page: Page, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    b = bundle_dict(tiny_bundle)
+    b["proof"]["proof"][3] ^= 0x04
     text = static_page.verdict(write(tmp_path / "flipped.json", b))
+    assert text.startswith("invalid: proof.hex_proof"), text
+
+
+def test_static_edited_instance_with_matching_claims_is_caught_by_the_proof_check(
+    static_page: Page, tiny_bundle: Any, tiny_circuit: Any, tmp_path: Path
+) -> None:
+    # The claims follow the edited instance, so only the WebAssembly proof check can reject it.
+    from zkverify.verdict import FIELD_MODULUS
+
+    b = bundle_dict(tiny_bundle)
+    scale = tiny_circuit.settings_json()["model_output_scales"][0]
+    inst = b["proof"]["instances"][0]
+    k = len(inst) - len(b["outputs"][0])  # the first output
+    value = int.from_bytes(bytes.fromhex(inst[k]), "little") + 1
+    inst[k] = value.to_bytes(32, "little").hex()
+    signed = value - FIELD_MODULUS if value > (FIELD_MODULUS - 1) // 2 else value
+    b["outputs"][0][0] = signed / 2**scale
+    outs = b["outputs"][0]
+    b["prediction"] = outs.index(max(outs))
+    text = static_page.verdict(write(tmp_path / "edited.json", b))
     assert text.startswith("invalid: the proof does not verify"), text
 
 
@@ -190,10 +240,8 @@ def test_static_edited_outputs_under_a_genuine_proof_are_invalid(
     b = bundle_dict(tiny_bundle)
     b["outputs"][0][0] += 1.0
     text = static_page.verdict(write(tmp_path / "edited.json", b))
-    assert text == (
-        "invalid: the proof verifies, but the bundle misstates it: "
-        "the bundle's outputs do not match the public outputs in the proof"
-    )
+    assert text == "invalid: the bundle's outputs do not match the public outputs in the proof"
+    assert static_page.details()["rejected field"] == "outputs"
 
 
 def test_static_edited_prediction_is_invalid(static_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:
@@ -201,7 +249,63 @@ def test_static_edited_prediction_is_invalid(static_page: Page, tiny_bundle: Any
     assert isinstance(b["prediction"], int)
     b["prediction"] = 1 - b["prediction"]
     text = static_page.verdict(write(tmp_path / "edited.json", b))
-    assert text.endswith("the bundle's prediction does not follow from the proven outputs"), text
+    assert text.startswith("invalid: the bundle's prediction does not follow from the proven outputs"), text
+    # The verdict reports proven values only: nothing the bundle claims is shown.
+    d = static_page.details()
+    assert d["rejected field"] == "prediction"
+    assert not any("proven" in label for label in d)
+
+
+def test_static_page_shows_the_cards_name_not_the_bundles(
+    static_page: Page, tiny_bundle: Any, tiny_circuit: Any, tmp_path: Path
+) -> None:
+    from zkverify.card import Card
+
+    b = bundle_dict(tiny_bundle)
+    b["circuit"]["name"] = "a famous audited model"
+    text = static_page.verdict(write(tmp_path / "renamed.json", b))
+    name = Card.load(tiny_circuit.path / "card.json").name
+    assert text.startswith(f'valid: the proof verifies for circuit "{name}"'), text
+    assert "famous" not in (static_page.page.text_content("body") or "")
+
+
+def test_static_unbound_weights_are_said_in_the_verdict(
+    browser: Any, static_site: str, tiny_circuit: Any, tmp_path: Path
+) -> None:
+    """A circuit built with private params (asked for explicitly): valid, and the page says
+    that nothing binds the weights, in the verdict line and in the details."""
+    from zkverify.circuit import build
+    from zkverify.prove import prove
+
+    from .conftest import tiny_config
+
+    cfg = tiny_config(name="unbound", param_visibility="private", allow_unbound_weights=True)
+    res = build(tiny_circuit.onnx, tmp_path / "unbound", cfg)
+    b = prove(res.circuit.path, tiny_circuit.input).model_dump(mode="json")
+    p = Page(browser, static_site + "index.html")
+    p.pick_circuit(res.circuit)
+    text = p.verdict(write(tmp_path / "bundle.json", b))
+    assert text.startswith('valid: the proof verifies for circuit "unbound"'), text
+    assert text.endswith("(the weights are not bound: any weights of this architecture would verify)")
+    assert p.details()["weights bound"].startswith("no:")
+    p.close()
+
+
+def test_static_modified_srs_is_an_error(
+    browser: Any, static_site: str, tiny_circuit: Any, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "circuit"
+    folder.mkdir()
+    for name in PICKERS.values():
+        (folder / name).write_bytes((tiny_circuit.path / name).read_bytes())
+    srs = bytearray((folder / "kzg.srs").read_bytes())
+    srs[len(srs) // 2] ^= 1
+    (folder / "kzg.srs").write_bytes(bytes(srs))
+    p = Page(browser, static_site + "index.html")
+    p.pick_circuit(folder)
+    text = p.verdict(write(tmp_path / "bundle.json", bundle_dict(tiny_bundle)))
+    assert text.startswith("error: the circuit files were modified: kzg.srs does not match srs_sha256"), text
+    p.close()
 
 
 @pytest.mark.parametrize(
@@ -209,7 +313,8 @@ def test_static_edited_prediction_is_invalid(static_page: Page, tiny_bundle: Any
     [
         (b"", "error: empty file"),
         (b"{not json", "error: not valid JSON"),
-        (b"[1, 2]", "error: not a proof bundle"),
+        (b"\xef\xbb\xbf{}", "error: not valid JSON"),
+        (b"[1, 2]", "error: not a zkverify proof bundle"),
         (b'{"format": "something/else"}', "error: not a zkverify proof bundle"),
     ],
 )
@@ -220,13 +325,15 @@ def test_static_malformed_file_is_an_error(
     assert text.startswith(message), text
 
 
-def test_static_bundle_without_proof_bytes_is_an_error(
+def test_static_bundle_without_proof_bytes_is_invalid(
     static_page: Page, tiny_bundle: Any, tmp_path: Path
 ) -> None:
+    # It parses as a bundle, so it is a verdict (invalid, naming the field), not an error.
     b = bundle_dict(tiny_bundle)
     del b["proof"]["proof"]
     text = static_page.verdict(write(tmp_path / "noproof.json", b))
-    assert text.startswith("error: proof.proof:"), text
+    assert text.startswith("invalid: proof.proof:"), text
+    assert static_page.details()["rejected field"] == "proof.proof"
 
 
 def test_static_vk_of_another_circuit_is_invalid(
@@ -235,7 +342,8 @@ def test_static_vk_of_another_circuit_is_invalid(
     p = Page(browser, static_site + "index.html")
     p.pick_circuit(other_circuit)
     text = p.verdict(write(tmp_path / "bundle.json", bundle_dict(tiny_bundle)))
-    assert text.startswith("invalid: the bundle belongs to another circuit (its vk sha256"), text
+    assert text.startswith("invalid: the bundle belongs to another circuit (its model_sha256"), text
+    assert p.details()["rejected field"] == "circuit.model_sha256"
     p.close()
 
 
@@ -245,7 +353,7 @@ def test_static_without_circuit_files_asks_for_them(
     p = Page(browser, static_site + "index.html")
     assert p.page.text_content("#mode").startswith("Static mode")
     text = p.verdict(write(tmp_path / "bundle.json", bundle_dict(tiny_bundle)))
-    assert text.startswith("error: pick the circuit's vk.key"), text
+    assert text.startswith("error: pick the circuit's card.json, vk.key, settings.json and kzg.srs"), text
     p.close()
 
 
@@ -320,18 +428,36 @@ def test_served_page_picks_the_hosted_circuit_and_verifies(
     text = served_page.verdict(write(tmp_path / "bundle.json", b))
     assert text.startswith("valid"), text
     d = served_page.details()
-    assert d["checked against"] == f'circuit "{b["circuit"]["name"]}" hosted by this server'
+    assert d["checked against"] == "files of circuit tiny_mlp hosted by this server"
+    assert d["circuit"] == "tiny_mlp"
+    listed = {c["name"]: c for c in json.loads(urllib.request.urlopen(served + "v1/circuits").read())}
+    assert d["circuit id"] == listed["tiny_mlp"]["circuit_id"]
     # Only GETs of public files: the page never asks the server for a verdict.
     methods = {m for m, _ in served_page.requests}
     assert methods == {"GET"}
     fetched = {u.rsplit("/", 1)[1] for _, u in served_page.requests if "/files/" in u}
-    assert fetched == {"vk.key", "settings.json", "kzg.srs"}
+    assert fetched == {"card.json", "vk.key", "settings.json", "kzg.srs"}
     assert not any("/v1/verify" in u for _, u in served_page.requests)
 
 
+def test_served_card_must_hash_to_the_listed_circuit_id(
+    browser: Any, served: str, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    # A listing whose circuit id is not the hash of the card it serves: the page refuses the card.
+    def listing(route: Any) -> None:
+        body = route.fetch().json()
+        for c in body:
+            c["circuit_id"] = "ab" * 32
+        route.fulfill(json=body)
+
+    p = Page(browser, served, route=(re.compile(r".*/v1/circuits$"), listing))
+    text = p.verdict(write(tmp_path / "bundle.json", bundle_dict(tiny_bundle)))
+    assert text.startswith("error: the circuit card is not the one expected"), text
+    p.close()
+
+
 def test_served_flipped_proof_byte_is_invalid(served_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:
-    b = bundle_dict(tiny_bundle)
-    b["proof"]["proof"][len(b["proof"]["proof"]) // 3] ^= 0x80
+    b = flip(bundle_dict(tiny_bundle), len(tiny_bundle.proof["proof"]) // 3, 0x80)
     text = served_page.verdict(write(tmp_path / "flipped.json", b))
     assert text.startswith("invalid: the proof does not verify"), text
 
@@ -340,13 +466,28 @@ def test_served_bundle_of_an_unhosted_circuit_is_an_error(
     served_page: Page, tiny_bundle: Any, tmp_path: Path
 ) -> None:
     b = bundle_dict(tiny_bundle)
-    b["circuit"]["model_sha256"] = "0" * 64
+    b["circuit"]["vk_sha256"] = "0" * 64
+    b["circuit"]["name"] = "nowhere"
     text = served_page.verdict(write(tmp_path / "unhosted.json", b))
     assert text.startswith("error: no circuit hosted here matches the bundle"), text
 
 
+def test_served_bundle_naming_a_hosted_circuit_with_another_model_is_invalid(
+    served_page: Page, tiny_bundle: Any, tmp_path: Path
+) -> None:
+    # Found by its vk, held to its card: the model hash the bundle names is not the card's.
+    b = bundle_dict(tiny_bundle)
+    b["circuit"]["model_sha256"] = "0" * 64
+    text = served_page.verdict(write(tmp_path / "othermodel.json", b))
+    assert text.startswith("invalid: the bundle belongs to another circuit (its model_sha256"), text
+    assert served_page.details()["rejected field"] == "circuit.model_sha256"
+
+
 def test_served_malformed_file_is_an_error(served_page: Page, tmp_path: Path) -> None:
+    # Not UTF-8: unreadable, as Python's read_text finds it, before any circuit is looked for.
     text = served_page.verdict(write(tmp_path / "bad.json", b"\x89PNG not a bundle"))
+    assert text.startswith("error: cannot read proof bundle: not UTF-8"), text
+    text = served_page.verdict(write(tmp_path / "bad2.json", b"PNG not a bundle"))
     assert text.startswith("error: not valid JSON"), text
 
 
@@ -355,10 +496,65 @@ def test_static_page_keeps_working_after_an_invalid_proof(
 ) -> None:
     # The engine throws on a bad proof; the wasm instance must stay usable for the next bundle.
     good = bundle_dict(tiny_bundle)
-    bad = bundle_dict(tiny_bundle)
-    bad["proof"]["proof"][7] ^= 0x10
+    bad = flip(bundle_dict(tiny_bundle), 7, 0x10)
     sequence: list[dict[str, Any] | bytes] = [good, bad, b"{", good, bad, good]
     verdicts = [static_page.verdict(write(tmp_path / f"{i}.json", b)) for i, b in enumerate(sequence)]
     assert [v.split(":")[0] for v in verdicts] == [
         "valid", "invalid", "error", "valid", "invalid", "valid",
     ]  # fmt: skip
+
+
+# --- conformance: the vectors zkverify/verdict.py answers, through the real page --------------
+
+
+def _vector_cases() -> dict[str, list[dict[str, Any]]]:
+    by_circuit: dict[str, list[dict[str, Any]]] = {}
+    for p in sorted((VECTORS / "cases").glob("*.json")):
+        case = json.loads(p.read_text())
+        by_circuit.setdefault(case["circuit"], []).append(case)
+    return by_circuit
+
+
+CONFORMANCE = _vector_cases() if (VECTORS / "cases").is_dir() else {}
+
+
+def test_the_vectors_are_there() -> None:
+    verdicts = {c["expect"]["verdict"] for cases in CONFORMANCE.values() for c in cases}
+    assert {"valid", "invalid", "error"} <= verdicts, sorted(verdicts)
+
+
+def bundle_bytes(case: dict[str, Any]) -> bytes:
+    """The case's bundle as a file holds it (json.dumps keeps 1.0 a float, 1 an int)."""
+    if "bundle_text" in case:
+        return str(case["bundle_text"]).encode()
+    return json.dumps(case["bundle"]).encode()
+
+
+@pytest.mark.parametrize("circuit", sorted(CONFORMANCE))
+def test_page_answers_every_conformance_vector(
+    browser: Any, static_site: str, circuit: str, tmp_path: Path
+) -> None:
+    """Static mode, the circuit's four files picked once, then each of its cases as a bundle."""
+    from zkverify.card import Card
+
+    card = Card.load(VECTORS / "circuits" / circuit / "card.json")
+    p = Page(browser, static_site + "index.html")
+    p.pick_circuit(VECTORS / "circuits" / circuit)
+    wrong = []
+    for case in CONFORMANCE[circuit]:
+        want = case["expect"]
+        text = p.verdict(write(tmp_path / f"{case['name']}.json", bundle_bytes(case)))
+        d = p.details()
+        got = (text.split(":", 1)[0], d.get("rejected field"))
+        if got != (want["verdict"], want["field"]) or want["reason"] not in text:
+            wrong.append(f"{case['name']}: expected {want['verdict']} {want['field']} "
+                         f"{want['reason']!r}, got {text!r}")
+        elif want["verdict"] == "valid" and (d["circuit"], d["circuit id"]) != (card.name, card.circuit_id):
+            wrong.append(f"{case['name']}: shows circuit {d['circuit']!r} {d['circuit id']}")
+        elif d.get("proof hash", want.get("proof_hash")) != want.get("proof_hash", d.get("proof hash")):
+            wrong.append(f"{case['name']}: proof hash {d.get('proof hash')}")
+        elif want.get("shown_name", d.get("circuit")) != d.get("circuit"):
+            wrong.append(f"{case['name']}: shows circuit {d.get('circuit')!r}")
+    assert p.errors == []
+    p.close()
+    assert wrong == []

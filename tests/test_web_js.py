@@ -2,7 +2,8 @@
 
 The page hashes circuit files with a pure-JS sha256 where crypto.subtle is missing (plain http
 from another host), and decodes field elements itself; both must agree with what zkverify's
-Python side computes, or the page would call good bundles invalid.
+Python side computes, or the page would call good bundles invalid. The verdict rules themselves
+run on the conformance vectors (tests/test_conformance_js.py).
 """
 
 from __future__ import annotations
@@ -57,57 +58,40 @@ def test_js_felt_decoding_matches_ezkl(tiny_bundle: Any) -> None:
     assert got == [engine.felt_to_float(f, 7) for f in felts]
 
 
-def test_js_claim_rules_match_verify(tiny_bundle: Any, tiny_circuit: Any) -> None:
-    b = tiny_bundle.model_dump(mode="json")
-    settings = tiny_circuit.settings_json()
-    body = """
-    const b = data.bundle;
-    const decoded = bundle.decodePublic(b.proof, data.settings);
-    const as = (edit) => { const c = structuredClone(b); edit(c); return bundle.claimProblems(c, decoded); };
-    console.log(JSON.stringify({
-      decoded,
-      genuine: as(() => {}),
-      output: as((c) => { c.outputs[0][1] += 2 ** -7; }),
-      input: as((c) => { c.inputs[0][0] = -c.inputs[0][0] - 1; }),
-      prediction: as((c) => { c.prediction = c.prediction + 1; }),
-      nulled: as((c) => { c.outputs = null; }),
-    }));
-    """
-    got = run_js(body, {"bundle": b, "settings": settings})
-    assert got["decoded"]["inputs"] == b["inputs"]
-    assert got["decoded"]["outputs"] == b["outputs"]
-    assert got["genuine"] == []
-    assert got["output"] == ["the bundle's outputs do not match the public outputs in the proof"]
-    assert got["input"] == ["the bundle's inputs do not match the public inputs in the proof"]
-    assert got["prediction"] == ["the bundle's prediction does not follow from the proven outputs"]
-    assert got["nulled"] == ["the bundle's outputs do not match the public outputs in the proof"]
-
-
 @pytest.mark.parametrize("inp, out, param", [
     ("public", "public", "hashed"), ("hashed", "public", "fixed"), ("public", "hashed", "hashed"),
+    ("public", "public", "private"),
 ])
 def test_js_decodes_every_visibility_like_python(tiny_circuit: Any, tmp_path: Path, inp: str,
                                                  out: str, param: str) -> None:
-    """Same layout as zkverify.prove.decode_instances on real proofs, and the same rejections."""
+    """Real proofs under each visibility: the page's rules find the same values as Python's
+    decode_instances, and a proof one instance short is rejected by the instance count."""
     from zkverify.circuit import build
     from zkverify.prove import prove
 
     from .conftest import TINY_RUN_ARGS, tiny_config
+    from .test_conformance_js import run_conformance
 
     cfg = tiny_config(input_visibility=inp, output_visibility=out, param_visibility=param,
-                      run_args={**TINY_RUN_ARGS, "logrows": 12})
+                      run_args={**TINY_RUN_ARGS, "logrows": 12},
+                      allow_unbound_weights=param == "private")
     res = build(tiny_circuit.onnx, tmp_path / "c", cfg)
     b = prove(res.circuit.path, tiny_circuit.input).model_dump(mode="json")
-    settings = json.loads(res.circuit.settings.read_text())
+    # A vectors folder of two cases, run by the same node runner as the conformance vectors.
+    vectors = tmp_path / "vectors"
+    (vectors / "cases").mkdir(parents=True)
+    shutil.copytree(res.circuit.path, vectors / "circuits" / "c")
     short = json.loads(json.dumps(b))
     short["proof"]["instances"][0] = short["proof"]["instances"][0][:-1]
-    got = run_js(
-        "const d = bundle.decodePublic(data.b.proof, data.s);\n"
-        "const s = bundle.decodePublic(data.short.proof, data.s);\n"
-        "console.log(JSON.stringify({inputs: d.inputs, outputs: d.outputs,\n"
-        "  problems: bundle.claimProblems(data.b, d), short: bundle.claimProblems(data.short, s)}));",
-        {"b": b, "s": settings, "short": short},
-    )
-    assert got["inputs"] == b["inputs"] and got["outputs"] == b["outputs"]
-    assert got["problems"] == []
-    assert got["short"] and "public instances" in got["short"][0]
+    for name, bundle in (("genuine", b), ("short", short)):
+        case = {"name": name, "circuit": "c", "bundle": bundle, "expect": None}
+        (vectors / "cases" / f"{name}.json").write_text(json.dumps(case))
+    got = run_conformance(vectors)
+    assert got["genuine"]["verdict"] == "valid", got["genuine"]["reason"]
+    assert got["genuine"]["inputs"] == b["inputs"] and got["genuine"]["outputs"] == b["outputs"]
+    assert (got["genuine"]["input_hashes"] is None) is (inp != "hashed")
+    assert (got["genuine"]["output_hashes"] is None) is (out != "hashed")
+    # Private params: valid, and the verdict says that nothing binds the weights.
+    assert got["genuine"]["weights_bound"] is (param != "private")
+    assert (got["short"]["verdict"], got["short"]["field"]) == ("invalid", "proof.instances")
+    assert "public instances" in got["short"]["reason"]

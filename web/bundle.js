@@ -1,204 +1,497 @@
-// Pure logic of the browser verifier: read a proof bundle, decode the public values the proof
-// commits to, and check the bundle's human-readable claims against them. No DOM, no engine.
+// Pure logic of the browser verifier: the verdict rules of docs/VERDICT.md, in the same order as
+// zkverify/verdict.py, with the proof check itself passed in (the WebAssembly engine in the page,
+// its node build in the tests). No DOM. tests/conformance/ holds the cases both sides must agree on.
+
+import { canonicalJson, dumpsPy, JsonError, parsePyJson } from "./json.js";
+import { sha256Hex } from "./sha256.js";
+
+export { canonicalJson, parsePyJson };
 
 export const BUNDLE_FORMAT = "zkverify.proof-bundle/1";
+export const CARD_FORMAT = "zkverify.card/1";
 
-// The keys zkverify.manifest.ProofBundle accepts (it rejects unknown ones; so does the page).
-const BUNDLE_KEYS = new Set([
-  "format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
-  "prediction", "visibility", "created_at", "proof",
-]);
-const CIRCUIT_KEYS = new Set(["name", "model_sha256", "settings_sha256", "vk_sha256"]);
+// The KZG ceremony SRS files ezkl downloads, by logrows: the sha256 values ezkl ships in
+// src/srs_sha.rs, mirrored from zkverify/card.py (tests/test_conformance_js.py checks they agree).
+export const CEREMONY_SRS_SHA256 = {
+  1: "cafb2aa72c200ddc4e28aacabb8066e829207e2484b8d17059a566232f8a297b",
+  2: "8194ec51da5d332d2e17283ade34920644774452c2fadf33742e8c739e275d8e",
+  3: "0729e815bce2ac4dfad7819982c6479c3b22c32b71f64dca05e8fdd90e8535ef",
+  4: "2c0785da20217fcafd3b12cc363a95eb2529037cc8a9bddf8fb15025cbc8cdc9",
+  5: "5b950e3b76e7a9923d69f6d6585ce6b5f9458e5ec57a71c9de5005d32d544692",
+  6: "85030b2924111fc60acaf4fb8a7bad89531fbe0271aeab0c21e545f71eee273d",
+  7: "e65f95150519fe01c2bedf8f832f5249822ef84c9c017307419e10374ff9eeb1",
+  8: "446092fd1d6030e5bb2f2a8368267d5ed0fbdb6a766f6c5e4a4841827ad3106f",
+  9: "493d088951882ad81af11e08c791a38a37c0ffff14578cf2c7fb9b7bca654d8b",
+  10: "9705d450e5dfd06adb673705f7bc34418ec86339203198beceb2ae7f1ffefedb",
+  11: "257fa566ed9bc0767d3e63e92b5e966829fa3347d320a32055dc31ee7d33f8a4",
+  12: "28b151069f41abc121baa6d2eaa8f9e4c4d8326ddbefee2bd9c0776b80ac6fad",
+  13: "d5d94bb25bdc024f649213593027d861042ee807cafd94b49b54f1663f8f267d",
+  14: "c09129f064c08ecb07ea3689a2247dcc177de6837e7d2f5f946e30453abbccef",
+  15: "90807800a1c3b248a452e1732c45ee5099f38b737356f5542c0584ec9c3ebb45",
+  16: "2a1a494630e71bc026dd5c0eab4c1b9a5dbc656228c1f0d48f5dbd3909b161d3",
+  17: "41509f380362a8d14401c5ae92073154922fe23e45459ce6f696f58607655db7",
+  18: "d0148475717a2ba269784a178cb0ab617bc77f16c58d4a3cbdfe785b591c7034",
+  19: "d1a1655b4366a766d1578beb257849a92bf91cb1358c1a2c37ab180c5d3a204d",
+  20: "54ef75911da76d7a6b7ea341998aaf66cb06c679c53e0a88a4fe070dd3add963",
+  21: "486e044cf98704e07f41137d2b89698dc03d1fbf34d13b60902fea19a6013b4b",
+  22: "1ee9b4396db3e4e2516ac5016626ab6ba967f091d5d23afbdb7df122a0bb9d0c",
+  23: "748e48b9b6d06f9c82d26bf551d0af43ee2e801e4be56d7ccb20312e267fd1d6",
+  24: "f94fa4afa2f5147680f907d4dd96a8826206c26bd3328cd379feaed614b234de",
+  25: "dec49a69893fbcd66cd06296b2d936a6aceb431c130b2e52675fe4274b504f57",
+  26: "b198a51d48b88181508d8e4ea9dea39db285e4585663b29b7e4ded0c22a94875",
+};
+
+const BUNDLE_KEYS = ["format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
+  "prediction", "visibility", "created_at", "proof"];
+const CIRCUIT_KEYS = ["name", "model_sha256", "settings_sha256", "vk_sha256"];
+const PROOF_KEYS = ["protocol", "instances", "proof", "hex_proof", "split", "pretty_public_inputs",
+  "timestamp", "version"];
+const CARD_KEYS = ["format", "name", "ezkl_version", "model_sha256", "settings_sha256", "vk_sha256",
+  "srs_sha256", "srs", "visibility", "param_hashes", "inputs", "outputs", "prediction"];
+const VISIBILITIES = ["public", "private", "hashed", "fixed"];
 const HEX64 = /^[0-9a-f]{64}$/;
 
 // BN254 scalar field modulus: ezkl's field elements live below it; the upper half are negatives.
-const P = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
+export const P = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
 
-/** A bundle that is not one: reported as `error: ...`, never as `invalid`. */
-export class BundleError extends Error {}
+/** The circuit files are wrong or the file is not a bundle: `error: …`, never a verdict. */
+export class VerdictError extends Error {}
 
-const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
-
-function checkFloats(name, value) {
-  if (value === null || value === undefined) return;
-  const ok = Array.isArray(value) && value.every(
-    (row) => Array.isArray(row) && row.every((x) => typeof x === "number" && Number.isFinite(x)),
-  );
-  if (!ok) throw new BundleError(`${name}: expected a list of lists of numbers or null`);
+/** A bundle whose claims, hashes, weights or proof do not hold: `invalid`, naming the field. */
+class Invalid extends Error {
+  constructor(field, reason) {
+    super(reason);
+    this.field = field;
+  }
 }
 
-/** Parse the text of a bundle file; throw BundleError with a one-line reason if malformed. */
-export function parseBundle(text) {
-  if (!text.trim()) throw new BundleError("empty file, expected a zkverify proof bundle");
-  let b;
-  try {
-    b = JSON.parse(text);
-  } catch (e) {
-    throw new BundleError(`not valid JSON (${e.message})`);
-  }
-  if (!isObj(b)) throw new BundleError("not a proof bundle (expected a JSON object)");
-  if (b.format !== BUNDLE_FORMAT) {
-    throw new BundleError(
-      `not a zkverify proof bundle (format ${JSON.stringify(b.format ?? null)}, expected "${BUNDLE_FORMAT}")`,
-    );
-  }
-  const extra = Object.keys(b).filter((k) => !BUNDLE_KEYS.has(k));
-  if (extra.length) throw new BundleError(`unknown field ${extra[0]}`);
-  for (const k of ["ezkl_version", "circuit", "proof"]) {
-    if (!(k in b)) throw new BundleError(`missing field ${k}`);
-  }
-  const c = b.circuit;
-  if (!isObj(c)) throw new BundleError("circuit: expected an object");
-  const extraC = Object.keys(c).filter((k) => !CIRCUIT_KEYS.has(k));
-  if (extraC.length) throw new BundleError(`unknown field circuit.${extraC[0]}`);
-  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
-    if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
-      throw new BundleError(`circuit.${k}: expected a sha256 in hex`);
-    }
-  }
-  checkFloats("inputs", b.inputs);
-  checkFloats("outputs", b.outputs);
+const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
+const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const isInt = (x) => typeof x === "bigint"; // parsePyJson: integer literals are BigInt
+// A JSON number as Python sees one: int or float, never a bool or a string (NaN/inf excluded).
+const isNum = (x) => typeof x === "bigint" || (typeof x === "number" && Number.isFinite(x));
+const product = (shape) => shape.reduce((a, x) => a * x, 1);
+const short = (h) => `${String(h).slice(0, 12)}…`;
+// A key as Python's repr shows it in a reason ('key'), so both sides word a rejection alike.
+const pyStr = (k) => (k.includes("'") && !k.includes('"') ? JSON.stringify(k) : `'${k.replaceAll("'", "\\'")}'`);
+const NO_PREDICTION = "the bundle's prediction does not follow from the proven outputs";
 
-  const p = b.proof;
-  if (!isObj(p)) throw new BundleError("proof: expected ezkl's proof object");
-  if (!Array.isArray(p.proof) || !p.proof.length ||
-      !p.proof.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) {
-    throw new BundleError("proof.proof: expected the proof bytes as a list of integers 0-255");
+function decodeText(bytes, what) {
+  if (typeof bytes === "string") return bytes;
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new VerdictError(`cannot read ${what}: not UTF-8`);
   }
-  if (!Array.isArray(p.instances) || !p.instances.every(
-    (col) => Array.isArray(col) && col.every((f) => typeof f === "string" && HEX64.test(f)),
-  )) {
-    throw new BundleError("proof.instances: expected lists of field elements in hex");
+}
+
+function readJson(bytes, what) {
+  const text = decodeText(bytes, what);
+  if (!text.trim()) throw new VerdictError(`empty file, expected a ${what}`);
+  try {
+    return parsePyJson(text);
+  } catch (e) {
+    if (e instanceof JsonError) throw new VerdictError(`not valid JSON (${e.message}), expected a ${what}`);
+    throw e;
+  }
+}
+
+// --- the card -------------------------------------------------------------------------------
+
+/** E1: a card as zkverify.card.Card validates it (unknown keys rejected), defaults filled in. */
+export function parseCard(bytes) {
+  const c = readJson(bytes, "circuit card");
+  const bad = (why) => new VerdictError(`not a zkverify circuit card (${why})`);
+  if (!isObj(c)) throw bad("expected a JSON object");
+  if (c.format !== CARD_FORMAT) throw bad(`format ${JSON.stringify(c.format ?? null)}, expected "${CARD_FORMAT}"`);
+  const extra = Object.keys(c).find((k) => !CARD_KEYS.includes(k));
+  if (extra !== undefined) throw bad(`unknown field ${extra}`);
+  const card = { ...c, param_hashes: has(c, "param_hashes") ? c.param_hashes : [] };
+  for (const k of ["name", "ezkl_version", "model_sha256", "settings_sha256", "vk_sha256", "srs_sha256"]) {
+    if (typeof card[k] !== "string") throw bad(`${k}: expected a string`);
+  }
+  const srs = card.srs;
+  if (!isObj(srs) || Object.keys(srs).some((k) => !["source", "logrows"].includes(k)) ||
+      !["local-dev", "ceremony", "user"].includes(srs.source) || !isInt(srs.logrows)) {
+    throw bad('srs: expected {"source": "local-dev"|"ceremony"|"user", "logrows": int}');
+  }
+  if (!isObj(card.visibility) || !Object.values(card.visibility).every((v) => typeof v === "string")) {
+    throw bad("visibility: expected an object of strings");
+  }
+  if (!Array.isArray(card.param_hashes) || !card.param_hashes.every((h) => typeof h === "string")) {
+    throw bad("param_hashes: expected a list of strings");
+  }
+  for (const k of ["inputs", "outputs"]) {
+    const ok = Array.isArray(card[k]) && card[k].every((t) => isObj(t) &&
+      Object.keys(t).length === 1 && Array.isArray(t.shape) && t.shape.every(isInt));
+    if (!ok) throw bad(`${k}: expected a list of {"shape": [ints]}`);
+  }
+  if (!["argmax", "values"].includes(card.prediction)) throw bad('prediction: expected "argmax" or "values"');
+  return card;
+}
+
+/** The circuit id: sha256 of the card's canonical JSON (zkverify.card.Card.circuit_id). */
+export async function circuitId(card) {
+  return sha256Hex(new TextEncoder().encode(canonicalJson(card)));
+}
+
+/** `ceremony` only when the SRS file hashes to ezkl's published value, never on the card's word. */
+export function srsProvenance(card, srsSha256) {
+  if (Object.values(CEREMONY_SRS_SHA256).includes(srsSha256)) return "ceremony";
+  return card.srs.source === "local-dev" ? "local-dev" : "user-supplied";
+}
+
+/** Visibility as ezkl's settings.json records it: "Public", {"Hashed": {...}}, … lowercased. */
+export function settingsVisibility(settings) {
+  const ra = isObj(settings) && isObj(settings.run_args) ? settings.run_args : {};
+  const out = {};
+  for (const k of ["input", "output", "param"]) {
+    const v = ra[`${k}_visibility`];
+    let name = isObj(v) ? Object.keys(v)[0] ?? "" : String(v);
+    // {"Hashed": {"hash_is_public": false}} keeps the hash private: not a visibility we can check.
+    if (isObj(v) && isObj(v[name]) && v[name].hash_is_public === false) name = "hashed-private";
+    out[k] = name.toLowerCase();
+  }
+  return out;
+}
+
+// --- field elements -------------------------------------------------------------------------
+
+/** A field element as ezkl writes it (32 bytes little-endian, hex) to a BigInt. */
+export function leToBig(hexLE) {
+  let be = "";
+  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
+  return BigInt(`0x${be}`);
+}
+
+/** The signed integer a field element stands for: the upper half of the field are negatives. */
+export const signed = (f) => (f > (P - 1n) / 2n ? f - P : f);
+
+/** A field element at `scale` as a float, as zkverify.engine.felt_to_float does. */
+export function feltToFloat(hexLE, scale) {
+  return Number(signed(leToBig(hexLE))) / 2 ** scale;
+}
+
+// A double as an exact rational m·2^e (m, e integers), to compare with field elements exactly.
+function exactDouble(x) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const sign = hi >>> 31 ? -1n : 1n;
+  const exp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  if (exp) m |= 1n << 52n;
+  return { m: sign * m, e: (exp || 1) - 1075 };
+}
+
+/** Rule 7: claimed number `c` matches signed integer `v` at scale `s` only when c·2^s = v. */
+export function claimMatches(c, v, s) {
+  if (typeof c === "bigint") return s >= 0 ? c << BigInt(s) === v : c === v << BigInt(-s);
+  const { m, e } = exactDouble(c);
+  const k = e + s; // c·2^s = m·2^k
+  return k >= 0 ? m << BigInt(k) === v : m === v << BigInt(-k);
+}
+
+// --- the proof ------------------------------------------------------------------------------
+
+/** The canonical proof hash: sha256(proof bytes || every instance as 32 bytes big-endian). */
+export async function proofHash(proofBytes, flatInstances) {
+  const buf = new Uint8Array(proofBytes.length + 32 * flatInstances.length);
+  buf.set(proofBytes);
+  flatInstances.forEach((hexLE, n) => {
+    const at = proofBytes.length + 32 * n;
+    for (let i = 0; i < 32; i++) buf[at + 31 - i] = parseInt(hexLE.slice(2 * i, 2 * i + 2), 16);
+  });
+  return sha256Hex(buf);
+}
+
+/**
+ * The proof as @ezkljs/engine 21 reads it: rebuilt from the checked fields only (bytes,
+ * instances), with `transcript_type`, which engine 21 requires and ezkl 23 no longer writes
+ * (ezkl 23 proofs use the EVM transcript).
+ */
+export function proofForEngine(proofBytes, instances) {
+  const p = {
+    protocol: null, instances, proof: Array.from(proofBytes), hex_proof: null,
+    transcript_type: "EVM", split: null, pretty_public_inputs: null, timestamp: null,
+  };
+  return new Uint8ClampedArray(new TextEncoder().encode(JSON.stringify(p)));
+}
+
+// --- rules 1-8 ------------------------------------------------------------------------------
+
+/** E4: the file is a JSON object with the bundle format, or a VerdictError. */
+export function parseBundle(bytes) {
+  const b = readJson(bytes, "proof bundle");
+  if (!isObj(b)) throw new VerdictError("not a zkverify proof bundle (expected a JSON object)");
+  if (b.format !== BUNDLE_FORMAT) {
+    throw new VerdictError(`not a zkverify proof bundle (format ${JSON.stringify(typeof b.format === "bigint" ? Number(b.format) : b.format ?? null)}, expected "${BUNDLE_FORMAT}")`);
   }
   return b;
 }
 
-/** A field element as ezkl writes it (32 bytes little-endian, hex) to a float at `scale`. */
-export function feltToFloat(hexLE, scale) {
-  let be = "";
-  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
-  let v = BigInt("0x" + be);
-  if (v > (P - 1n) / 2n) v -= P;
-  return Number(v) / 2 ** scale;
+function checkShape(b) {
+  const extra = Object.keys(b).find((k) => !BUNDLE_KEYS.includes(k));
+  if (extra !== undefined) throw new Invalid(extra, `unknown field ${pyStr(extra)} in the bundle`);
+  for (const k of ["ezkl_version", "circuit", "proof"]) {
+    if (!has(b, k)) throw new Invalid(k, `the bundle has no ${k}`);
+  }
+  for (const k of ["zkverify_version", "ezkl_version", "created_at"]) {
+    if (has(b, k) && typeof b[k] !== "string") throw new Invalid(k, `${k}: expected a string`);
+  }
+  const c = b.circuit;
+  if (!isObj(c)) throw new Invalid("circuit", "circuit: expected an object");
+  const extraC = Object.keys(c).find((k) => !CIRCUIT_KEYS.includes(k));
+  if (extraC !== undefined) throw new Invalid(`circuit.${extraC}`, `unknown field circuit.${pyStr(extraC)}`);
+  if (has(c, "name") && typeof c.name !== "string") throw new Invalid("circuit.name", "circuit.name: expected a string");
+  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
+    if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
+      throw new Invalid(`circuit.${k}`, `circuit.${k}: expected 64 lowercase hex digits`);
+    }
+  }
+  for (const k of ["inputs", "outputs"]) {
+    const v = b[k] ?? null;
+    if (v !== null && !(Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every(isNum)))) {
+      throw new Invalid(k, `${k}: expected null or a list of lists of numbers`);
+    }
+  }
+  if (has(b, "visibility") && !(isObj(b.visibility) &&
+      Object.values(b.visibility).every((v) => typeof v === "string"))) {
+    throw new Invalid("visibility", "visibility: expected an object of strings");
+  }
+  if (!isObj(b.proof)) throw new Invalid("proof", "proof: expected ezkl's proof object");
 }
 
-const product = (shape) => shape.reduce((a, x) => a * x, 1);
-const isPublic = (vis) => vis === "Public" || vis === "public";
+function checkCircuit(b, card) {
+  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
+    if (b.circuit[k] !== card[k]) {
+      throw new Invalid(`circuit.${k}`, `the bundle belongs to another circuit (its ${k} ` +
+        `${short(b.circuit[k])} is not ${short(card[k])})`);
+    }
+  }
+}
 
-const visName = (vis) => (isObj(vis) ? Object.keys(vis)[0] : String(vis)).toLowerCase();
+/** Rule 3: returns the proof bytes and the flattened instances. */
+function checkProofObject(p) {
+  const extra = Object.keys(p).find((k) => !PROOF_KEYS.includes(k));
+  if (extra !== undefined) throw new Invalid(`proof.${extra}`, `unknown field proof.${pyStr(extra)} (not in ezkl's proof.json)`);
+  const bytesOk = Array.isArray(p.proof) && p.proof.length > 0 &&
+    p.proof.every((x) => isInt(x) && x >= 0n && x <= 255n);
+  if (!bytesOk) throw new Invalid("proof.proof", "proof.proof: expected the proof bytes (integers 0-255)");
+  const bytes = Uint8Array.from(p.proof, Number);
+  if (has(p, "hex_proof") && p.hex_proof !== null) {
+    const want = `0x${Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("")}`;
+    if (p.hex_proof !== want) throw new Invalid("proof.hex_proof", "proof.hex_proof is not the hex of proof.proof");
+  }
+  for (const k of ["protocol", "split"]) {
+    if (has(p, k) && p[k] !== null) throw new Invalid(`proof.${k}`, `proof.${k}: only null is supported`);
+  }
+  const inst = p.instances;
+  if (!(Array.isArray(inst) && inst.every(Array.isArray))) {
+    throw new Invalid("proof.instances", "proof.instances: expected lists of field elements");
+  }
+  if (!inst.flat().every((f) => typeof f === "string" && HEX64.test(f) && leToBig(f) < P)) {
+    throw new Invalid("proof.instances", "the proof's instances are not field elements " +
+      "(64 lowercase hex digits, below the field modulus)");
+  }
+  return { bytes, instances: inst, flat: inst.flat() };
+}
 
 /**
- * The public inputs and outputs the proof commits to, decoded with the circuit's scales, as
- * zkverify.prove.decode_instances does. ezkl's instance layout for one input and one output,
- * measured for every visibility: [input hash] [params hash] [public inputs] [public outputs]
- * [output hash]. `problem` says why the instances do not have exactly that layout.
+ * Rules 5-8 on the flattened instances: where each section sits, the params hashes, the exact
+ * claims and the prediction. Returns the proven values.
  */
-export function decodePublic(proof, settings) {
-  const ra = settings.run_args ?? {};
-  const shapes = settings.model_instance_shapes ?? [];
-  const flat = proof.instances.flat();
-  const vis = {
-    input: visName(ra.input_visibility), output: visName(ra.output_visibility),
-    param: visName(ra.param_visibility),
+function checkInstances(b, card, settings, vis, flat) {
+  const nIn = card.inputs.length;
+  const nOut = card.outputs.length;
+  const sizes = (ts) => ts.map((t) => product(t.shape.map(Number)));
+  const inSizes = sizes(card.inputs);
+  const outSizes = sizes(card.outputs);
+  const sum = (xs) => xs.reduce((a, x) => a + x, 0);
+  const sec = {
+    inHashes: vis.input === "hashed" ? nIn : 0,
+    params: vis.param === "hashed" ? card.param_hashes.length : 0,
+    pubIn: vis.input === "public" ? sum(inSizes) : 0,
+    pubOut: vis.output === "public" ? sum(outSizes) : 0,
+    outHashes: vis.output === "hashed" ? nOut : 0,
   };
-  const lead = (vis.input === "hashed" ? 1 : 0) + (vis.param === "hashed" ? 1 : 0);
-  const nIn = vis.input === "public" && shapes.length ? product(shapes[0]) : 0;
-  const nOut = vis.output === "public" && shapes.length ? product(shapes[shapes.length - 1]) : 0;
-  const want = lead + nIn + nOut + (vis.output === "hashed" ? 1 : 0);
-  const known = ["public", "hashed", "private", "fixed"];
-  let problem = null;
-  if (!flat.every((f) => HEX64.test(f) && leToBig(f) < P)) {
-    problem = "the proof's instances are not field elements";
-  } else if (Object.values(vis).every((v) => known.includes(v)) && flat.length !== want) {
-    problem = `the proof has ${flat.length} public instances, this circuit has ${want}`;
+  const want = sum(Object.values(sec));
+  if (flat.length !== want) {
+    throw new Invalid("proof.instances", `the proof has ${flat.length} public instances, this circuit has ${want}`);
   }
-  let inputs = null;
-  let outputs = null;
-  if (!problem && nIn) {
-    const scale = (settings.model_input_scales ?? [0])[0];
-    inputs = [flat.slice(lead, lead + nIn).map((f) => feltToFloat(f, scale))];
+  let at = 0;
+  const take = (n) => flat.slice(at, (at += n));
+  const inputHashes = take(sec.inHashes);
+  const params = take(sec.params);
+  const pubIn = take(sec.pubIn);
+  const pubOut = take(sec.pubOut);
+  const outputHashes = take(sec.outHashes);
+
+  if (params.some((h, i) => h !== card.param_hashes[i])) {
+    throw new Invalid("proof.instances", "the weights are not the circuit's (the params-hash " +
+      "instance differs from the one recorded at build)");
   }
-  if (!problem && nOut) {
-    const scale = (settings.model_output_scales ?? [0])[0];
-    outputs = [flat.slice(lead + nIn, lead + nIn + nOut).map((f) => feltToFloat(f, scale))];
+
+  // Split a public section into tensors with their scales: [{values: [signed BigInt], scale}].
+  const tensors = (felts, szs, scales) => {
+    let k = 0;
+    return szs.map((n, i) => ({
+      values: felts.slice(k, (k += n)).map((f) => signed(leToBig(f))),
+      scale: Number(scales?.[i] ?? 0),
+    }));
+  };
+  const provenIn = sec.pubIn ? tensors(pubIn, inSizes, settings.model_input_scales) : null;
+  const provenOut = sec.pubOut ? tensors(pubOut, outSizes, settings.model_output_scales) : null;
+
+  for (const [k, proven] of [["inputs", provenIn], ["outputs", provenOut]]) {
+    const claimed = b[k] ?? null;
+    const what = k === "inputs" ? "public inputs" : "public outputs";
+    const same = proven === null ? claimed === null : claimed !== null && claimed.length === proven.length &&
+      claimed.every((row, i) => row.length === proven[i].values.length &&
+        row.every((c, j) => claimMatches(c, proven[i].values[j], proven[i].scale)));
+    if (!same) throw new Invalid(k, `the bundle's ${k} do not match the ${what} in the proof`);
   }
-  return { inputs, outputs, count: flat.length, problem };
-}
 
-function leToBig(hexLE) {
-  let be = "";
-  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
-  return BigInt("0x" + be);
-}
+  const flatOut = provenOut === null ? null
+    : provenOut.flatMap((t) => t.values.map((v) => ({ v, scale: t.scale })));
+  const p = has(b, "prediction") ? b.prediction : null;
+  let proven = null;
+  if (flatOut !== null && card.prediction === "argmax") {
+    // First index of the maximum, compared exactly: v/2^s vs w/2^t as v·2^t vs w·2^s.
+    let best = 0;
+    const gt = (x, y) => x.v * 2n ** BigInt(y.scale) > y.v * 2n ** BigInt(x.scale);
+    for (let i = 1; i < flatOut.length; i++) if (gt(flatOut[i], flatOut[best])) best = i;
+    proven = best;
+    if (!(isInt(p) && p === BigInt(best))) {
+      throw new Invalid("prediction", NO_PREDICTION);
+    }
+  } else if (flatOut !== null) {
+    const ok = Array.isArray(p) && p.length === flatOut.length &&
+      p.every((c, i) => isNum(c) && claimMatches(c, flatOut[i].v, flatOut[i].scale));
+    if (!ok) throw new Invalid("prediction", NO_PREDICTION);
+  } else if (p !== null) {
+    throw new Invalid("prediction", NO_PREDICTION);
+  }
 
-// The tolerance zkverify.verify uses (math.isclose, rel and abs 1e-9): the bundle's floats are
-// the proven field elements divided by 2^scale, so they agree to the last bit or not at all.
-const close = (x, y) => Math.abs(x - y) <= Math.max(1e-9 * Math.max(Math.abs(x), Math.abs(y)), 1e-9);
-
-function sameFloats(a, b) {
-  if (a === null || a === undefined || b === null) return (a ?? null) === null && b === null;
-  if (a.length !== b.length || a.some((row, i) => row.length !== b[i].length)) return false;
-  const fa = a.flat();
-  const fb = b.flat();
-  return fa.length === fb.length && fa.every((x, i) => close(x, fb[i]));
-}
-
-function argmax(xs) {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
-  return best;
+  const floats = (ts) => (ts === null ? null : ts.map((t) => t.values.map((v) => Number(v) / 2 ** t.scale)));
+  const outputs = floats(provenOut);
+  return {
+    inputs: floats(provenIn), outputs,
+    prediction: proven !== null ? proven : outputs === null ? null : outputs.flat(),
+    input_hashes: vis.input === "hashed" ? inputHashes : null,
+    output_hashes: vis.output === "hashed" ? outputHashes : null,
+  };
 }
 
 /**
- * Where the bundle's readable claims (inputs, outputs, prediction) disagree with what the
- * proof commits to, with the rules of zkverify.verify.verify_bundle. A bundle whose proof is
- * valid but whose floats were edited would otherwise pass off another result under a genuine
- * proof.
+ * The verdict on one bundle against one circuit's public files, by docs/VERDICT.md's rules.
+ *
+ * files: {bundle, card, settings, vk, srs} as bytes (Uint8Array) or text (bundle, card), and
+ * optionally circuitId: the id the card must hash to (a pinned id, or the one a server lists).
+ * proofCheck(proofJsonBytes, vk, settings, srs): true when the proof verifies; a throw or false
+ * is invalid (its message becomes the reason).
  */
-export function claimProblems(bundle, decoded) {
-  const problems = [];
-  if (decoded.problem) return [decoded.problem];
-  if (!sameFloats(bundle.outputs, decoded.outputs)) {
-    problems.push("the bundle's outputs do not match the public outputs in the proof");
+export async function decide(files, proofCheck) {
+  const t0 = Date.now();
+  const v = {
+    verdict: "error", valid: false, field: null, reason: "", circuit: null, circuit_id: null,
+    proof_hash: null, inputs: null, outputs: null, prediction: null, input_hashes: null,
+    output_hashes: null, weights_bound: null, srs: null, verify_ms: null,
+  };
+  try {
+    // E1-E3: the circuit's own files.
+    const card = parseCard(files.card);
+    v.circuit = card.name;
+    v.circuit_id = await circuitId(card);
+    if (files.circuitId !== undefined && files.circuitId !== v.circuit_id) {
+      throw new VerdictError(`the circuit card is not the one expected: it hashes to circuit id ` +
+        `${short(v.circuit_id)}, expected ${short(files.circuitId)}`);
+    }
+    v.weights_bound = ["fixed", "hashed"].includes(card.visibility.param);
+    const [settingsSha, vkSha, srsSha] = await Promise.all(
+      [files.settings, files.vk, files.srs].map((f) => sha256Hex(f)));
+    for (const [k, file, got] of [["settings", "settings.json", settingsSha], ["vk", "vk.key", vkSha],
+      ["srs", "kzg.srs", srsSha]]) {
+      const want = card[`${k}_sha256`];
+      if (got !== want) {
+        throw new VerdictError(`the circuit files were modified: ${file} does not match ${k}_sha256 ` +
+          `in the circuit card (its sha256 is ${short(got)}, the card records ${short(want)})`);
+      }
+    }
+    v.srs = srsProvenance(card, srsSha);
+    let settings;
+    try {
+      settings = JSON.parse(decodeText(files.settings, "settings.json"));
+    } catch (e) {
+      throw e instanceof VerdictError ? e : new VerdictError("settings.json is not JSON");
+    }
+    const vis = settingsVisibility(settings);
+    const unknown = Object.values(vis).find((x) => !VISIBILITIES.includes(x));
+    if (unknown !== undefined) {
+      throw new VerdictError(`the circuit's visibility "${unknown}" cannot be checked ` +
+        "(only public, private, hashed and fixed are supported)");
+    }
+    if (["input", "output", "param"].some((k) => card.visibility[k] !== vis[k])) {
+      throw new VerdictError("the card's visibility is not the one settings.json records");
+    }
+    if (vis.param === "hashed" && card.param_hashes.length === 0) {
+      throw new VerdictError("the card records no params hash for a circuit with hashed params");
+    }
+
+    // E4, then rules 1-8.
+    const b = parseBundle(files.bundle);
+    checkShape(b);
+    checkCircuit(b, card);
+    const proof = checkProofObject(b.proof);
+    v.proof_hash = await proofHash(proof.bytes, proof.flat);
+    const claimedVis = has(b, "visibility") ? b.visibility : {};
+    const sameVis = Object.keys(claimedVis).length === 3 &&
+      ["input", "output", "param"].every((k) => claimedVis[k] === vis[k]);
+    if (!sameVis) {
+      throw new Invalid("visibility", "the bundle's visibility is not the circuit's " +
+        `(${dumpsPy(claimedVis)} != ${dumpsPy(vis)})`);
+    }
+    const proven = checkInstances(b, card, settings, vis, proof.flat);
+
+    // Rule 9: the proof itself.
+    const tv = Date.now();
+    let ok = false;
+    let why = "the verifier returned false";
+    try {
+      ok = (await proofCheck(proofForEngine(proof.bytes, proof.instances), files.vk, files.settings, files.srs)) === true;
+    } catch (e) {
+      // The engine throws on a proof that does not verify ("constraint system is not satisfied").
+      why = String(e?.message ?? e).replace(/^Error: /, "");
+    }
+    v.verify_ms = Date.now() - tv;
+    if (!ok) throw new Invalid("proof", `the proof does not verify: ${why}`);
+    Object.assign(v, proven, { verdict: "valid", valid: true });
+  } catch (e) {
+    if (e instanceof Invalid) {
+      Object.assign(v, { verdict: "invalid", field: e.field, reason: e.message });
+    } else if (e instanceof VerdictError) {
+      v.reason = e.message;
+    } else {
+      v.reason = `unexpected failure: ${e?.message ?? e}`;
+    }
   }
-  if (!sameFloats(bundle.inputs, decoded.inputs)) {
-    problems.push("the bundle's inputs do not match the public inputs in the proof");
-  }
-  const p = bundle.prediction ?? null;
-  const out = decoded.outputs === null ? null : decoded.outputs.flat();
-  // A classifier's prediction is the argmax of its outputs, any other model's the outputs.
-  const follows = out === null ? p === null
-    : typeof p === "number" ? Number.isInteger(p) && p === argmax(out)
-    : Array.isArray(p) ? sameFloats([p.flat()], [out]) : false;
-  if (!follows) problems.push("the bundle's prediction does not follow from the proven outputs");
-  return problems;
+  v.ms = Date.now() - t0;
+  return v;
 }
 
 /**
- * The proof as bytes for @ezkljs/engine 21: it requires `transcript_type`, which ezkl 23 no
- * longer writes; ezkl 23 proofs use the EVM (keccak) transcript.
+ * The hosted circuit (from GET /v1/circuits) to check the bundle against, chosen as the service
+ * chooses it (zkverify.service._match): by vk hash, else by name. The choice only says which card
+ * to hold the bundle to: a bundle that names a hosted circuit with other hashes is then invalid.
  */
-export function proofForEngine(proof) {
-  const p = { ...proof };
-  if (!("transcript_type" in p)) p.transcript_type = "EVM";
-  return new Uint8ClampedArray(new TextEncoder().encode(JSON.stringify(p)));
-}
-
-/** The hosted circuit (from GET /v1/circuits) whose hashes the bundle names, or an error. */
 export function pickHosted(circuits, ref) {
-  const exact = circuits.find((c) =>
-    c.vk_sha256 === ref.vk_sha256 && c.settings_sha256 === ref.settings_sha256 &&
-    c.model_sha256 === ref.model_sha256);
-  if (exact) return exact;
-  const sameModel = circuits.find((c) => c.model_sha256 === ref.model_sha256);
-  if (sameModel) {
-    throw new BundleError(
-      `this server hosts model ${ref.model_sha256.slice(0, 12)}… as "${sameModel.name}", ` +
-      "but with different settings or vk than the bundle names; pick the circuit files yourself",
-    );
-  }
-  throw new BundleError(
-    `no circuit hosted here matches the bundle (model ${ref.model_sha256.slice(0, 12)}…, ` +
-    `vk ${ref.vk_sha256.slice(0, 12)}…); pick the circuit's vk, settings and SRS files below`,
+  if (!isObj(ref)) throw new VerdictError("the bundle names no circuit (no circuit object)");
+  const byVk = circuits.find((c) => typeof ref.vk_sha256 === "string" && c.vk_sha256 === ref.vk_sha256);
+  const byName = circuits.find((c) => typeof ref.name === "string" && c.id === ref.name);
+  if (byVk ?? byName) return byVk ?? byName;
+  throw new VerdictError(
+    `no circuit hosted here matches the bundle (name ${JSON.stringify(String(ref.name ?? ""))}, ` +
+    `vk ${short(ref.vk_sha256)}); pick the circuit's card, vk, settings and SRS files below`,
   );
 }

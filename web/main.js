@@ -1,12 +1,13 @@
-// The zkverify browser verifier. Everything that decides "valid" happens here, in WebAssembly:
-// a server (when there is one) hands out only public files - vk, settings, SRS, these assets.
+// The zkverify browser verifier. Everything that decides "valid" happens here: the rules of
+// docs/VERDICT.md in bundle.js, the proof check in WebAssembly. A server (when there is one) hands
+// out only public files - the circuit's card, vk, settings, SRS, and these assets.
 
 import init, { verify, init_panic_hook } from "@ezkljs/engine/web/ezkl.js";
-import { BundleError, claimProblems, decodePublic, parseBundle, pickHosted, proofForEngine } from "./bundle.js";
-import { sha256Hex } from "./sha256.js";
+import { VerdictError, decide, parseBundle, pickHosted } from "./bundle.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { engine: false, hosted: null, run: 0 };
+const CIRCUIT_FILES = [["card", "card.json"], ["vk", "vk.key"], ["settings", "settings.json"], ["srs", "kzg.srs"]];
 
 // The build writes build-info.json beside this script: engine version and wasm file name.
 const ASSETS = new URL(".", import.meta.url);
@@ -16,9 +17,9 @@ async function fetchBytes(url, what) {
   try {
     r = await fetch(url);
   } catch (e) {
-    throw new BundleError(`cannot fetch ${what} from ${url} (${e.message})`);
+    throw new VerdictError(`cannot fetch ${what} from ${url} (${e.message})`);
   }
-  if (!r.ok) throw new BundleError(`cannot fetch ${what} from ${url} (HTTP ${r.status})`);
+  if (!r.ok) throw new VerdictError(`cannot fetch ${what} from ${url} (HTTP ${r.status})`);
   return new Uint8Array(await r.arrayBuffer());
 }
 
@@ -71,33 +72,30 @@ function showMode() {
     $("own-files").open = false;
   } else {
     $("mode").textContent =
-      "Static mode: pick the circuit's verifying key, settings and SRS, then the proof bundle.";
+      "Static mode: pick the circuit's card, verifying key, settings and SRS, then the proof bundle.";
     $("own-files").open = true;
   }
 }
 
-const picked = () => ["vk", "settings", "srs"].map((id) => $(id).files[0]);
-
-async function circuitFiles(bundle) {
-  const [vk, settings, srs] = picked();
-  if (vk && settings && srs) {
-    const read = async (f) => new Uint8Array(await f.arrayBuffer());
-    return {
-      source: `files you picked (${vk.name}, ${settings.name}, ${srs.name})`,
-      vk: await read(vk), settings: await read(settings), srs: await read(srs),
-    };
+async function circuitFiles(bundleBytes) {
+  const picked = CIRCUIT_FILES.map(([id]) => $(id).files[0]);
+  if (picked.every(Boolean)) {
+    const bytes = await Promise.all(picked.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+    const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
+    return { source: `files you picked (${picked.map((f) => f.name).join(", ")})`, ...files };
   }
   if (!state.hosted) {
-    throw new BundleError("pick the circuit's vk.key, settings.json and kzg.srs to verify against");
+    throw new VerdictError("pick the circuit's card.json, vk.key, settings.json and kzg.srs to verify against");
   }
-  const c = pickHosted(state.hosted, bundle.circuit);
+  // A file that is not a bundle is reported as such before any circuit is looked for.
+  const c = pickHosted(state.hosted, parseBundle(bundleBytes).circuit);
   // The listing names each file's URL; without one, use the documented path for it.
   const at = (key, name) => new URL(c.files?.[key] ?? `circuits/${encodeURIComponent(c.id)}/files/${name}`, c.base);
-  const [vkB, settingsB, srsB] = await Promise.all([
-    fetchBytes(at("vk", "vk.key"), "vk.key"), fetchBytes(at("settings", "settings.json"), "settings.json"),
-    fetchBytes(at("srs", "kzg.srs"), "kzg.srs"),
-  ]);
-  return { source: `circuit "${c.name || c.id}" hosted by this server`, vk: vkB, settings: settingsB, srs: srsB };
+  const bytes = await Promise.all(CIRCUIT_FILES.map(([key, name]) => fetchBytes(at(key, name), name)));
+  const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
+  // The listing names the circuit id (sha256 of the card): the card fetched must hash to it.
+  const pinned = typeof c.circuit_id === "string" && c.circuit_id ? { circuitId: c.circuit_id } : {};
+  return { source: `files of circuit ${c.id} hosted by this server`, ...files, ...pinned };
 }
 
 function setVerdict(kind, text) {
@@ -117,13 +115,50 @@ function row(label, value, cls = "") {
   return tr;
 }
 
-const fmt = (tensors) =>
-  tensors === null || tensors === undefined ? "not public" : tensors.map((t) => `[${t.join(", ")}]`).join(" ");
-
 function showDetails(rows) {
-  const body = $("details");
-  body.replaceChildren(...rows.map(([l, v, c]) => row(l, v, c)));
+  $("details").replaceChildren(...rows.map(([l, v, c]) => row(l, v, c)));
   $("details-box").hidden = rows.length === 0;
+}
+
+const fmt = (tensors) => tensors.map((t) => `[${t.join(", ")}]`).join(" ");
+
+const SRS_TEXT = {
+  ceremony: "ceremony (the file is one of the KZG ceremony SRS files ezkl publishes)",
+  "local-dev": "local-dev (generated locally: whoever made it could forge proofs; for development only)",
+  "user-supplied": "user-supplied (not ezkl's ceremony file: trust it only if you trust who made it)",
+};
+
+/** The table under the verdict: the circuit's identity from its card, and only proven values. */
+function detailRows(v, source) {
+  const rows = [];
+  if (v.circuit !== null) rows.push(["circuit", v.circuit]);
+  if (v.circuit_id !== null) rows.push(["circuit id", v.circuit_id, "hash"]);
+  if (source) rows.push(["checked against", source]);
+  if (v.srs !== null) rows.push(["SRS", SRS_TEXT[v.srs]]);
+  if (v.weights_bound !== null) {
+    rows.push(["weights bound", v.weights_bound ? "yes: this circuit's proofs pin its weights (fixed in the vk, or checked by hash)"
+      : "no: the circuit's weights are private and nothing binds them; any weights would verify"]);
+  }
+  if (v.verdict === "invalid") rows.push(["rejected field", v.field]);
+  if (v.verdict === "valid") {
+    if (v.input_hashes) rows.push(["input hashes (proven)", v.input_hashes.join(" "), "hash"]);
+    rows.push(["public inputs (proven)", v.inputs === null ? "not public" : fmt(v.inputs)]);
+    rows.push(["public outputs (proven)", v.outputs === null ? "not public" : fmt(v.outputs)]);
+    if (v.output_hashes) rows.push(["output hashes (proven)", v.output_hashes.join(" "), "hash"]);
+    if (v.prediction !== null) {
+      rows.push(["prediction (proven)", typeof v.prediction === "number"
+        ? `class ${v.prediction} (argmax of the proven outputs)` : `[${v.prediction.join(", ")}]`]);
+    }
+  }
+  if (v.proof_hash !== null) rows.push(["proof hash", v.proof_hash, "hash"]);
+  if (v.verify_ms !== null) rows.push(["time", `${v.verify_ms} ms to verify (${v.ms} ms in all)`]);
+  return rows;
+}
+
+// The WebAssembly check, after one frame so the browser can paint "verifying…" first.
+async function wasmCheck(proof, vk, settings, srs) {
+  await new Promise((r) => setTimeout(r, 0));
+  return verify(proof, new Uint8ClampedArray(vk), new Uint8ClampedArray(settings), new Uint8ClampedArray(srs));
 }
 
 async function check() {
@@ -133,77 +168,31 @@ async function check() {
   const stale = () => run !== state.run;
   setVerdict("busy", "verifying…");
   showDetails([]);
-  const t0 = performance.now();
-  const rows = [];
+  let v;
+  let files = null;
   try {
-    const bundle = parseBundle(await file.text());
-    const c = bundle.circuit;
-    rows.push(["circuit", c.name || "(unnamed)"], ["model sha256", c.model_sha256, "hash"],
-      ["settings sha256", c.settings_sha256, "hash"], ["vk sha256", c.vk_sha256, "hash"]);
-    const files = await circuitFiles(bundle);
+    const bundle = new Uint8Array(await file.arrayBuffer());
+    files = await circuitFiles(bundle);
     if (stale()) return;
-    rows.push(["checked against", files.source]);
-    // The bundle names its circuit by hash; files that hash differently are another circuit,
-    // and zkverify's own verify calls such a bundle invalid for it.
-    const [vkHash, settingsHash] = await Promise.all([sha256Hex(files.vk), sha256Hex(files.settings)]);
-    if (stale()) return;
-    const other = [["vk", c.vk_sha256, vkHash], ["settings", c.settings_sha256, settingsHash]]
-      .find(([, want, got]) => want !== got);
-    if (other) {
-      const [what, want, got] = other;
-      setVerdict("invalid", `invalid: the bundle belongs to another circuit (its ${what} sha256 is ` +
-        `${want.slice(0, 12)}…, the ${what} it was checked against ${got.slice(0, 12)}…)`);
-      showDetails(rows);
-      return;
-    }
-    let settings;
-    try {
-      settings = JSON.parse(new TextDecoder().decode(files.settings));
-    } catch {
-      throw new BundleError("the settings file is not JSON");
-    }
-    const decoded = decodePublic(bundle.proof, settings);
-    rows.push(["public inputs (proven)", fmt(decoded.inputs)], ["public outputs (proven)", fmt(decoded.outputs)]);
-    if (bundle.prediction !== null && bundle.prediction !== undefined) {
-      const p = bundle.prediction;
-      rows.push(["prediction", Number.isInteger(p) ? `class ${p} (argmax of the outputs)` : JSON.stringify(p)]);
-    }
-    rows.push(["proved with", `ezkl ${bundle.ezkl_version}, ${bundle.created_at ?? "time unknown"}`]);
-
-    // Give the browser a frame to paint "verifying…" before the synchronous wasm call.
-    await new Promise((r) => setTimeout(r, 0));
-    if (stale()) return;
-    const tv = performance.now();
-    let ok = false;
-    let why = "";
-    try {
-      ok = verify(proofForEngine(bundle.proof), new Uint8ClampedArray(files.vk),
-        new Uint8ClampedArray(files.settings), new Uint8ClampedArray(files.srs));
-      if (!ok) why = "the verifier returned false";
-    } catch (e) {
-      // The engine throws on a proof that does not verify ("constraint system is not satisfied").
-      why = String(e?.message ?? e).replace(/^Error: /, "");
-    }
-    const ms = performance.now() - tv;
-    const problems = ok ? claimProblems(bundle, decoded) : [];
-    rows.push(["time", `${ms.toFixed(0)} ms to verify (${(performance.now() - t0).toFixed(0)} ms in all)`]);
-    if (!ok) {
-      setVerdict("invalid", `invalid: the proof does not verify (${why})`);
-    } else if (problems.length) {
-      setVerdict("invalid", `invalid: the proof verifies, but the bundle misstates it: ${problems[0]}`);
-    } else {
-      setVerdict("valid", `valid: the proof verifies for circuit ${c.name || c.model_sha256.slice(0, 12)}`);
-    }
+    v = await decide({ bundle, ...files }, wasmCheck);
   } catch (e) {
-    if (stale()) return;
-    const msg = e instanceof BundleError ? e.message : `unexpected failure: ${e?.message ?? e}`;
-    setVerdict("error", `error: ${msg}`);
+    const msg = e instanceof VerdictError ? e.message : `unexpected failure: ${e?.message ?? e}`;
+    v = { verdict: "error", reason: msg, circuit: null, circuit_id: null, srs: null, weights_bound: null, proof_hash: null, verify_ms: null };
   }
-  if (!stale()) showDetails(rows);
+  if (stale()) return;
+  if (v.verdict === "valid") {
+    const p = v.prediction;
+    const what = p === null ? "" : typeof p === "number" ? `: proves class ${p}` : `: proves outputs [${p.join(", ")}]`;
+    const unbound = v.weights_bound ? "" : " (the weights are not bound: any weights of this architecture would verify)";
+    setVerdict("valid", `valid: the proof verifies for circuit "${v.circuit}"${what}${unbound}`);
+  } else {
+    setVerdict(v.verdict, `${v.verdict}: ${v.reason}`);
+  }
+  showDetails(detailRows(v, files?.source));
 }
 
 async function main() {
-  for (const id of ["bundle", "vk", "settings", "srs"]) $(id).addEventListener("change", check);
+  for (const id of ["bundle", ...CIRCUIT_FILES.map(([id]) => id)]) $(id).addEventListener("change", check);
   const [hosted] = await Promise.all([
     detectHosted(),
     loadEngine().catch((e) => {

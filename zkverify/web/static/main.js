@@ -1,4 +1,4 @@
-// node_modules/@ezkljs/engine/web/snippets/wasm-bindgen-rayon-3e04391371ad0a8e/src/workerHelpers.js
+// ../main/node_modules/@ezkljs/engine/web/snippets/wasm-bindgen-rayon-3e04391371ad0a8e/src/workerHelpers.js
 var _workers;
 async function startWorkers(module2, memory, builder) {
   if (builder.numThreads() === 0) {
@@ -27,7 +27,7 @@ async function startWorkers(module2, memory, builder) {
   builder.build();
 }
 
-// node_modules/@ezkljs/engine/web/ezkl.js
+// ../main/node_modules/@ezkljs/engine/web/ezkl.js
 var wasm;
 var heap = new Array(128).fill(void 0);
 heap.push(void 0, null, true, false);
@@ -448,166 +448,171 @@ async function __wbg_init(input, maybe_memory) {
 }
 var ezkl_default = __wbg_init;
 
-// web/bundle.js
-var BUNDLE_FORMAT = "zkverify.proof-bundle/1";
-var BUNDLE_KEYS = /* @__PURE__ */ new Set([
-  "format",
-  "zkverify_version",
-  "ezkl_version",
-  "circuit",
-  "inputs",
-  "outputs",
-  "prediction",
-  "visibility",
-  "created_at",
-  "proof"
-]);
-var CIRCUIT_KEYS = /* @__PURE__ */ new Set(["name", "model_sha256", "settings_sha256", "vk_sha256"]);
-var HEX64 = /^[0-9a-f]{64}$/;
-var P = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
-var BundleError = class extends Error {
+// web/json.js
+var JsonError = class extends Error {
 };
-var isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
-function checkFloats(name, value) {
-  if (value === null || value === void 0) return;
-  const ok = Array.isArray(value) && value.every(
-    (row2) => Array.isArray(row2) && row2.every((x) => typeof x === "number" && Number.isFinite(x))
-  );
-  if (!ok) throw new BundleError(`${name}: expected a list of lists of numbers or null`);
-}
-function parseBundle(text) {
-  if (!text.trim()) throw new BundleError("empty file, expected a zkverify proof bundle");
-  let b;
-  try {
-    b = JSON.parse(text);
-  } catch (e) {
-    throw new BundleError(`not valid JSON (${e.message})`);
-  }
-  if (!isObj(b)) throw new BundleError("not a proof bundle (expected a JSON object)");
-  if (b.format !== BUNDLE_FORMAT) {
-    throw new BundleError(
-      `not a zkverify proof bundle (format ${JSON.stringify(b.format ?? null)}, expected "${BUNDLE_FORMAT}")`
-    );
-  }
-  const extra = Object.keys(b).filter((k) => !BUNDLE_KEYS.has(k));
-  if (extra.length) throw new BundleError(`unknown field ${extra[0]}`);
-  for (const k of ["ezkl_version", "circuit", "proof"]) {
-    if (!(k in b)) throw new BundleError(`missing field ${k}`);
-  }
-  const c = b.circuit;
-  if (!isObj(c)) throw new BundleError("circuit: expected an object");
-  const extraC = Object.keys(c).filter((k) => !CIRCUIT_KEYS.has(k));
-  if (extraC.length) throw new BundleError(`unknown field circuit.${extraC[0]}`);
-  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
-    if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
-      throw new BundleError(`circuit.${k}: expected a sha256 in hex`);
+var WS = /* @__PURE__ */ new Set([" ", "	", "\n", "\r"]);
+var NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
+var ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
+function parsePyJson(text) {
+  let i = 0;
+  const fail = (what) => {
+    const line = text.slice(0, i).split("\n").length;
+    const col = i - text.lastIndexOf("\n", i - 1);
+    throw new JsonError(`${what} at line ${line}, column ${col}`);
+  };
+  const ws = () => {
+    while (i < text.length && WS.has(text[i])) i++;
+  };
+  const literal = (word, value2) => {
+    if (text.startsWith(word, i)) {
+      i += word.length;
+      return { ok: true, value: value2 };
+    }
+    return { ok: false };
+  };
+  function string() {
+    i++;
+    let out = "";
+    let start = i;
+    for (; ; ) {
+      if (i >= text.length) fail("Unterminated string starting");
+      const ch = text[i];
+      if (ch === '"') {
+        out += text.slice(start, i);
+        i++;
+        return out;
+      }
+      if (ch < " ") fail("Invalid control character");
+      if (ch === "\\") {
+        out += text.slice(start, i);
+        const e = text[i + 1];
+        if (e === "u") {
+          const hex = text.slice(i + 2, i + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail("Invalid \\uXXXX escape");
+          out += String.fromCharCode(parseInt(hex, 16));
+          i += 6;
+        } else if (e in ESCAPES) {
+          out += ESCAPES[e];
+          i += 2;
+        } else {
+          fail("Invalid \\escape");
+        }
+        start = i;
+      } else {
+        i++;
+      }
     }
   }
-  checkFloats("inputs", b.inputs);
-  checkFloats("outputs", b.outputs);
-  const p = b.proof;
-  if (!isObj(p)) throw new BundleError("proof: expected ezkl's proof object");
-  if (!Array.isArray(p.proof) || !p.proof.length || !p.proof.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) {
-    throw new BundleError("proof.proof: expected the proof bytes as a list of integers 0-255");
+  function value() {
+    ws();
+    const ch = text[i];
+    if (ch === "{") {
+      i++;
+      const obj = {};
+      ws();
+      if (text[i] === "}") {
+        i++;
+        return obj;
+      }
+      for (; ; ) {
+        ws();
+        if (text[i] !== '"') fail("Expecting property name enclosed in double quotes");
+        const key = string();
+        ws();
+        if (text[i] !== ":") fail("Expecting ':' delimiter");
+        i++;
+        Object.defineProperty(obj, key, { value: value(), enumerable: true, writable: true, configurable: true });
+        ws();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return obj;
+        }
+        fail("Expecting ',' delimiter");
+      }
+    }
+    if (ch === "[") {
+      i++;
+      const arr = [];
+      ws();
+      if (text[i] === "]") {
+        i++;
+        return arr;
+      }
+      for (; ; ) {
+        arr.push(value());
+        ws();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "]") {
+          i++;
+          return arr;
+        }
+        fail("Expecting ',' delimiter");
+      }
+    }
+    if (ch === '"') return string();
+    for (const [w, v2] of [
+      ["null", null],
+      ["true", true],
+      ["false", false],
+      ["NaN", NaN],
+      ["Infinity", Infinity],
+      ["-Infinity", -Infinity]
+    ]) {
+      const r = literal(w, v2);
+      if (r.ok) return r.value;
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (m) {
+      i += m[0].length;
+      return m[1] === void 0 && m[2] === void 0 ? BigInt(m[0]) : Number(m[0]);
+    }
+    fail("Expecting value");
   }
-  if (!Array.isArray(p.instances) || !p.instances.every(
-    (col) => Array.isArray(col) && col.every((f) => typeof f === "string" && HEX64.test(f))
-  )) {
-    throw new BundleError("proof.instances: expected lists of field elements in hex");
+  const v = value();
+  ws();
+  if (i !== text.length) fail("Extra data");
+  return v;
+}
+var canonicalJson = (v) => dumpsPy(v, true);
+function dumpsPy(v, sortKeys = false) {
+  if (v === null) return "null";
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+    return pyFloatRepr(v);
   }
-  return b;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => dumpsPy(x, sortKeys)).join(",")}]`;
+  const keys = Object.keys(v);
+  if (sortKeys) keys.sort(byCodePoint);
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${dumpsPy(v[k], sortKeys)}`).join(",")}}`;
 }
-function feltToFloat(hexLE, scale) {
-  let be = "";
-  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
-  let v = BigInt("0x" + be);
-  if (v > (P - 1n) / 2n) v -= P;
-  return Number(v) / 2 ** scale;
+function byCodePoint(a, b) {
+  const x = [...a].map((c) => c.codePointAt(0));
+  const y = [...b].map((c) => c.codePointAt(0));
+  for (let k = 0; k < Math.min(x.length, y.length); k++) if (x[k] !== y[k]) return x[k] - y[k];
+  return x.length - y.length;
 }
-var product = (shape) => shape.reduce((a, x) => a * x, 1);
-var visName = (vis) => (isObj(vis) ? Object.keys(vis)[0] : String(vis)).toLowerCase();
-function decodePublic(proof, settings) {
-  const ra = settings.run_args ?? {};
-  const shapes = settings.model_instance_shapes ?? [];
-  const flat = proof.instances.flat();
-  const vis = {
-    input: visName(ra.input_visibility),
-    output: visName(ra.output_visibility),
-    param: visName(ra.param_visibility)
-  };
-  const lead = (vis.input === "hashed" ? 1 : 0) + (vis.param === "hashed" ? 1 : 0);
-  const nIn = vis.input === "public" && shapes.length ? product(shapes[0]) : 0;
-  const nOut = vis.output === "public" && shapes.length ? product(shapes[shapes.length - 1]) : 0;
-  const want = lead + nIn + nOut + (vis.output === "hashed" ? 1 : 0);
-  const known = ["public", "hashed", "private", "fixed"];
-  let problem = null;
-  if (!flat.every((f) => HEX64.test(f) && leToBig(f) < P)) {
-    problem = "the proof's instances are not field elements";
-  } else if (Object.values(vis).every((v) => known.includes(v)) && flat.length !== want) {
-    problem = `the proof has ${flat.length} public instances, this circuit has ${want}`;
+function pyFloatRepr(x) {
+  if (Object.is(x, -0)) return "-0.0";
+  const ax = Math.abs(x);
+  if (ax >= 1e16 || ax !== 0 && ax < 1e-4) {
+    const [mant, exp] = x.toExponential().split("e");
+    const e = Number(exp);
+    return `${mant}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
   }
-  let inputs = null;
-  let outputs = null;
-  if (!problem && nIn) {
-    const scale = (settings.model_input_scales ?? [0])[0];
-    inputs = [flat.slice(lead, lead + nIn).map((f) => feltToFloat(f, scale))];
-  }
-  if (!problem && nOut) {
-    const scale = (settings.model_output_scales ?? [0])[0];
-    outputs = [flat.slice(lead + nIn, lead + nIn + nOut).map((f) => feltToFloat(f, scale))];
-  }
-  return { inputs, outputs, count: flat.length, problem };
-}
-function leToBig(hexLE) {
-  let be = "";
-  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
-  return BigInt("0x" + be);
-}
-var close = (x, y) => Math.abs(x - y) <= Math.max(1e-9 * Math.max(Math.abs(x), Math.abs(y)), 1e-9);
-function sameFloats(a, b) {
-  if (a === null || a === void 0 || b === null) return (a ?? null) === null && b === null;
-  if (a.length !== b.length || a.some((row2, i) => row2.length !== b[i].length)) return false;
-  const fa = a.flat();
-  const fb = b.flat();
-  return fa.length === fb.length && fa.every((x, i) => close(x, fb[i]));
-}
-function argmax(xs) {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
-  return best;
-}
-function claimProblems(bundle, decoded) {
-  const problems = [];
-  if (decoded.problem) return [decoded.problem];
-  if (!sameFloats(bundle.outputs, decoded.outputs)) {
-    problems.push("the bundle's outputs do not match the public outputs in the proof");
-  }
-  if (!sameFloats(bundle.inputs, decoded.inputs)) {
-    problems.push("the bundle's inputs do not match the public inputs in the proof");
-  }
-  const p = bundle.prediction ?? null;
-  const out = decoded.outputs === null ? null : decoded.outputs.flat();
-  const follows = out === null ? p === null : typeof p === "number" ? Number.isInteger(p) && p === argmax(out) : Array.isArray(p) ? sameFloats([p.flat()], [out]) : false;
-  if (!follows) problems.push("the bundle's prediction does not follow from the proven outputs");
-  return problems;
-}
-function proofForEngine(proof) {
-  const p = { ...proof };
-  if (!("transcript_type" in p)) p.transcript_type = "EVM";
-  return new Uint8ClampedArray(new TextEncoder().encode(JSON.stringify(p)));
-}
-function pickHosted(circuits, ref) {
-  const exact = circuits.find((c) => c.vk_sha256 === ref.vk_sha256 && c.settings_sha256 === ref.settings_sha256 && c.model_sha256 === ref.model_sha256);
-  if (exact) return exact;
-  const sameModel = circuits.find((c) => c.model_sha256 === ref.model_sha256);
-  if (sameModel) {
-    throw new BundleError(
-      `this server hosts model ${ref.model_sha256.slice(0, 12)}\u2026 as "${sameModel.name}", but with different settings or vk than the bundle names; pick the circuit files yourself`
-    );
-  }
-  throw new BundleError(
-    `no circuit hosted here matches the bundle (model ${ref.model_sha256.slice(0, 12)}\u2026, vk ${ref.vk_sha256.slice(0, 12)}\u2026); pick the circuit's vk, settings and SRS files below`
-  );
+  const s = String(x);
+  return s.includes(".") ? s : `${s}.0`;
 }
 
 // web/sha256.js
@@ -736,18 +741,455 @@ async function sha256Hex(bytes) {
   return sha256Sync(bytes);
 }
 
+// web/bundle.js
+var BUNDLE_FORMAT = "zkverify.proof-bundle/1";
+var CARD_FORMAT = "zkverify.card/1";
+var CEREMONY_SRS_SHA256 = {
+  1: "cafb2aa72c200ddc4e28aacabb8066e829207e2484b8d17059a566232f8a297b",
+  2: "8194ec51da5d332d2e17283ade34920644774452c2fadf33742e8c739e275d8e",
+  3: "0729e815bce2ac4dfad7819982c6479c3b22c32b71f64dca05e8fdd90e8535ef",
+  4: "2c0785da20217fcafd3b12cc363a95eb2529037cc8a9bddf8fb15025cbc8cdc9",
+  5: "5b950e3b76e7a9923d69f6d6585ce6b5f9458e5ec57a71c9de5005d32d544692",
+  6: "85030b2924111fc60acaf4fb8a7bad89531fbe0271aeab0c21e545f71eee273d",
+  7: "e65f95150519fe01c2bedf8f832f5249822ef84c9c017307419e10374ff9eeb1",
+  8: "446092fd1d6030e5bb2f2a8368267d5ed0fbdb6a766f6c5e4a4841827ad3106f",
+  9: "493d088951882ad81af11e08c791a38a37c0ffff14578cf2c7fb9b7bca654d8b",
+  10: "9705d450e5dfd06adb673705f7bc34418ec86339203198beceb2ae7f1ffefedb",
+  11: "257fa566ed9bc0767d3e63e92b5e966829fa3347d320a32055dc31ee7d33f8a4",
+  12: "28b151069f41abc121baa6d2eaa8f9e4c4d8326ddbefee2bd9c0776b80ac6fad",
+  13: "d5d94bb25bdc024f649213593027d861042ee807cafd94b49b54f1663f8f267d",
+  14: "c09129f064c08ecb07ea3689a2247dcc177de6837e7d2f5f946e30453abbccef",
+  15: "90807800a1c3b248a452e1732c45ee5099f38b737356f5542c0584ec9c3ebb45",
+  16: "2a1a494630e71bc026dd5c0eab4c1b9a5dbc656228c1f0d48f5dbd3909b161d3",
+  17: "41509f380362a8d14401c5ae92073154922fe23e45459ce6f696f58607655db7",
+  18: "d0148475717a2ba269784a178cb0ab617bc77f16c58d4a3cbdfe785b591c7034",
+  19: "d1a1655b4366a766d1578beb257849a92bf91cb1358c1a2c37ab180c5d3a204d",
+  20: "54ef75911da76d7a6b7ea341998aaf66cb06c679c53e0a88a4fe070dd3add963",
+  21: "486e044cf98704e07f41137d2b89698dc03d1fbf34d13b60902fea19a6013b4b",
+  22: "1ee9b4396db3e4e2516ac5016626ab6ba967f091d5d23afbdb7df122a0bb9d0c",
+  23: "748e48b9b6d06f9c82d26bf551d0af43ee2e801e4be56d7ccb20312e267fd1d6",
+  24: "f94fa4afa2f5147680f907d4dd96a8826206c26bd3328cd379feaed614b234de",
+  25: "dec49a69893fbcd66cd06296b2d936a6aceb431c130b2e52675fe4274b504f57",
+  26: "b198a51d48b88181508d8e4ea9dea39db285e4585663b29b7e4ded0c22a94875"
+};
+var BUNDLE_KEYS = [
+  "format",
+  "zkverify_version",
+  "ezkl_version",
+  "circuit",
+  "inputs",
+  "outputs",
+  "prediction",
+  "visibility",
+  "created_at",
+  "proof"
+];
+var CIRCUIT_KEYS = ["name", "model_sha256", "settings_sha256", "vk_sha256"];
+var PROOF_KEYS = [
+  "protocol",
+  "instances",
+  "proof",
+  "hex_proof",
+  "split",
+  "pretty_public_inputs",
+  "timestamp",
+  "version"
+];
+var CARD_KEYS = [
+  "format",
+  "name",
+  "ezkl_version",
+  "model_sha256",
+  "settings_sha256",
+  "vk_sha256",
+  "srs_sha256",
+  "srs",
+  "visibility",
+  "param_hashes",
+  "inputs",
+  "outputs",
+  "prediction"
+];
+var VISIBILITIES = ["public", "private", "hashed", "fixed"];
+var HEX64 = /^[0-9a-f]{64}$/;
+var P = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
+var VerdictError = class extends Error {
+};
+var Invalid = class extends Error {
+  constructor(field, reason) {
+    super(reason);
+    this.field = field;
+  }
+};
+var isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
+var has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+var isInt = (x) => typeof x === "bigint";
+var isNum = (x) => typeof x === "bigint" || typeof x === "number" && Number.isFinite(x);
+var product = (shape) => shape.reduce((a, x) => a * x, 1);
+var short = (h) => `${String(h).slice(0, 12)}\u2026`;
+var pyStr = (k) => k.includes("'") && !k.includes('"') ? JSON.stringify(k) : `'${k.replaceAll("'", "\\'")}'`;
+var NO_PREDICTION = "the bundle's prediction does not follow from the proven outputs";
+function decodeText(bytes, what) {
+  if (typeof bytes === "string") return bytes;
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new VerdictError(`cannot read ${what}: not UTF-8`);
+  }
+}
+function readJson(bytes, what) {
+  const text = decodeText(bytes, what);
+  if (!text.trim()) throw new VerdictError(`empty file, expected a ${what}`);
+  try {
+    return parsePyJson(text);
+  } catch (e) {
+    if (e instanceof JsonError) throw new VerdictError(`not valid JSON (${e.message}), expected a ${what}`);
+    throw e;
+  }
+}
+function parseCard(bytes) {
+  const c = readJson(bytes, "circuit card");
+  const bad = (why) => new VerdictError(`not a zkverify circuit card (${why})`);
+  if (!isObj(c)) throw bad("expected a JSON object");
+  if (c.format !== CARD_FORMAT) throw bad(`format ${JSON.stringify(c.format ?? null)}, expected "${CARD_FORMAT}"`);
+  const extra = Object.keys(c).find((k) => !CARD_KEYS.includes(k));
+  if (extra !== void 0) throw bad(`unknown field ${extra}`);
+  const card = { ...c, param_hashes: has(c, "param_hashes") ? c.param_hashes : [] };
+  for (const k of ["name", "ezkl_version", "model_sha256", "settings_sha256", "vk_sha256", "srs_sha256"]) {
+    if (typeof card[k] !== "string") throw bad(`${k}: expected a string`);
+  }
+  const srs = card.srs;
+  if (!isObj(srs) || Object.keys(srs).some((k) => !["source", "logrows"].includes(k)) || !["local-dev", "ceremony", "user"].includes(srs.source) || !isInt(srs.logrows)) {
+    throw bad('srs: expected {"source": "local-dev"|"ceremony"|"user", "logrows": int}');
+  }
+  if (!isObj(card.visibility) || !Object.values(card.visibility).every((v) => typeof v === "string")) {
+    throw bad("visibility: expected an object of strings");
+  }
+  if (!Array.isArray(card.param_hashes) || !card.param_hashes.every((h) => typeof h === "string")) {
+    throw bad("param_hashes: expected a list of strings");
+  }
+  for (const k of ["inputs", "outputs"]) {
+    const ok = Array.isArray(card[k]) && card[k].every((t) => isObj(t) && Object.keys(t).length === 1 && Array.isArray(t.shape) && t.shape.every(isInt));
+    if (!ok) throw bad(`${k}: expected a list of {"shape": [ints]}`);
+  }
+  if (!["argmax", "values"].includes(card.prediction)) throw bad('prediction: expected "argmax" or "values"');
+  return card;
+}
+async function circuitId(card) {
+  return sha256Hex(new TextEncoder().encode(canonicalJson(card)));
+}
+function srsProvenance(card, srsSha256) {
+  if (Object.values(CEREMONY_SRS_SHA256).includes(srsSha256)) return "ceremony";
+  return card.srs.source === "local-dev" ? "local-dev" : "user-supplied";
+}
+function settingsVisibility(settings) {
+  const ra = isObj(settings) && isObj(settings.run_args) ? settings.run_args : {};
+  const out = {};
+  for (const k of ["input", "output", "param"]) {
+    const v = ra[`${k}_visibility`];
+    let name = isObj(v) ? Object.keys(v)[0] ?? "" : String(v);
+    if (isObj(v) && isObj(v[name]) && v[name].hash_is_public === false) name = "hashed-private";
+    out[k] = name.toLowerCase();
+  }
+  return out;
+}
+function leToBig(hexLE) {
+  let be = "";
+  for (let i = hexLE.length - 2; i >= 0; i -= 2) be += hexLE.slice(i, i + 2);
+  return BigInt(`0x${be}`);
+}
+var signed = (f) => f > (P - 1n) / 2n ? f - P : f;
+function exactDouble(x) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const sign = hi >>> 31 ? -1n : 1n;
+  const exp = hi >>> 20 & 2047;
+  let m = BigInt(hi & 1048575) << 32n | BigInt(lo);
+  if (exp) m |= 1n << 52n;
+  return { m: sign * m, e: (exp || 1) - 1075 };
+}
+function claimMatches(c, v, s) {
+  if (typeof c === "bigint") return s >= 0 ? c << BigInt(s) === v : c === v << BigInt(-s);
+  const { m, e } = exactDouble(c);
+  const k = e + s;
+  return k >= 0 ? m << BigInt(k) === v : m === v << BigInt(-k);
+}
+async function proofHash(proofBytes, flatInstances) {
+  const buf = new Uint8Array(proofBytes.length + 32 * flatInstances.length);
+  buf.set(proofBytes);
+  flatInstances.forEach((hexLE, n) => {
+    const at = proofBytes.length + 32 * n;
+    for (let i = 0; i < 32; i++) buf[at + 31 - i] = parseInt(hexLE.slice(2 * i, 2 * i + 2), 16);
+  });
+  return sha256Hex(buf);
+}
+function proofForEngine(proofBytes, instances) {
+  const p = {
+    protocol: null,
+    instances,
+    proof: Array.from(proofBytes),
+    hex_proof: null,
+    transcript_type: "EVM",
+    split: null,
+    pretty_public_inputs: null,
+    timestamp: null
+  };
+  return new Uint8ClampedArray(new TextEncoder().encode(JSON.stringify(p)));
+}
+function parseBundle(bytes) {
+  const b = readJson(bytes, "proof bundle");
+  if (!isObj(b)) throw new VerdictError("not a zkverify proof bundle (expected a JSON object)");
+  if (b.format !== BUNDLE_FORMAT) {
+    throw new VerdictError(`not a zkverify proof bundle (format ${JSON.stringify(typeof b.format === "bigint" ? Number(b.format) : b.format ?? null)}, expected "${BUNDLE_FORMAT}")`);
+  }
+  return b;
+}
+function checkShape(b) {
+  const extra = Object.keys(b).find((k) => !BUNDLE_KEYS.includes(k));
+  if (extra !== void 0) throw new Invalid(extra, `unknown field ${pyStr(extra)} in the bundle`);
+  for (const k of ["ezkl_version", "circuit", "proof"]) {
+    if (!has(b, k)) throw new Invalid(k, `the bundle has no ${k}`);
+  }
+  for (const k of ["zkverify_version", "ezkl_version", "created_at"]) {
+    if (has(b, k) && typeof b[k] !== "string") throw new Invalid(k, `${k}: expected a string`);
+  }
+  const c = b.circuit;
+  if (!isObj(c)) throw new Invalid("circuit", "circuit: expected an object");
+  const extraC = Object.keys(c).find((k) => !CIRCUIT_KEYS.includes(k));
+  if (extraC !== void 0) throw new Invalid(`circuit.${extraC}`, `unknown field circuit.${pyStr(extraC)}`);
+  if (has(c, "name") && typeof c.name !== "string") throw new Invalid("circuit.name", "circuit.name: expected a string");
+  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
+    if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
+      throw new Invalid(`circuit.${k}`, `circuit.${k}: expected 64 lowercase hex digits`);
+    }
+  }
+  for (const k of ["inputs", "outputs"]) {
+    const v = b[k] ?? null;
+    if (v !== null && !(Array.isArray(v) && v.every((row2) => Array.isArray(row2) && row2.every(isNum)))) {
+      throw new Invalid(k, `${k}: expected null or a list of lists of numbers`);
+    }
+  }
+  if (has(b, "visibility") && !(isObj(b.visibility) && Object.values(b.visibility).every((v) => typeof v === "string"))) {
+    throw new Invalid("visibility", "visibility: expected an object of strings");
+  }
+  if (!isObj(b.proof)) throw new Invalid("proof", "proof: expected ezkl's proof object");
+}
+function checkCircuit(b, card) {
+  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
+    if (b.circuit[k] !== card[k]) {
+      throw new Invalid(`circuit.${k}`, `the bundle belongs to another circuit (its ${k} ${short(b.circuit[k])} is not ${short(card[k])})`);
+    }
+  }
+}
+function checkProofObject(p) {
+  const extra = Object.keys(p).find((k) => !PROOF_KEYS.includes(k));
+  if (extra !== void 0) throw new Invalid(`proof.${extra}`, `unknown field proof.${pyStr(extra)} (not in ezkl's proof.json)`);
+  const bytesOk = Array.isArray(p.proof) && p.proof.length > 0 && p.proof.every((x) => isInt(x) && x >= 0n && x <= 255n);
+  if (!bytesOk) throw new Invalid("proof.proof", "proof.proof: expected the proof bytes (integers 0-255)");
+  const bytes = Uint8Array.from(p.proof, Number);
+  if (has(p, "hex_proof") && p.hex_proof !== null) {
+    const want = `0x${Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("")}`;
+    if (p.hex_proof !== want) throw new Invalid("proof.hex_proof", "proof.hex_proof is not the hex of proof.proof");
+  }
+  for (const k of ["protocol", "split"]) {
+    if (has(p, k) && p[k] !== null) throw new Invalid(`proof.${k}`, `proof.${k}: only null is supported`);
+  }
+  const inst = p.instances;
+  if (!(Array.isArray(inst) && inst.every(Array.isArray))) {
+    throw new Invalid("proof.instances", "proof.instances: expected lists of field elements");
+  }
+  if (!inst.flat().every((f) => typeof f === "string" && HEX64.test(f) && leToBig(f) < P)) {
+    throw new Invalid("proof.instances", "the proof's instances are not field elements (64 lowercase hex digits, below the field modulus)");
+  }
+  return { bytes, instances: inst, flat: inst.flat() };
+}
+function checkInstances(b, card, settings, vis, flat) {
+  const nIn = card.inputs.length;
+  const nOut = card.outputs.length;
+  const sizes = (ts) => ts.map((t) => product(t.shape.map(Number)));
+  const inSizes = sizes(card.inputs);
+  const outSizes = sizes(card.outputs);
+  const sum = (xs) => xs.reduce((a, x) => a + x, 0);
+  const sec = {
+    inHashes: vis.input === "hashed" ? nIn : 0,
+    params: vis.param === "hashed" ? card.param_hashes.length : 0,
+    pubIn: vis.input === "public" ? sum(inSizes) : 0,
+    pubOut: vis.output === "public" ? sum(outSizes) : 0,
+    outHashes: vis.output === "hashed" ? nOut : 0
+  };
+  const want = sum(Object.values(sec));
+  if (flat.length !== want) {
+    throw new Invalid("proof.instances", `the proof has ${flat.length} public instances, this circuit has ${want}`);
+  }
+  let at = 0;
+  const take = (n) => flat.slice(at, at += n);
+  const inputHashes = take(sec.inHashes);
+  const params = take(sec.params);
+  const pubIn = take(sec.pubIn);
+  const pubOut = take(sec.pubOut);
+  const outputHashes = take(sec.outHashes);
+  if (params.some((h, i) => h !== card.param_hashes[i])) {
+    throw new Invalid("proof.instances", "the weights are not the circuit's (the params-hash instance differs from the one recorded at build)");
+  }
+  const tensors = (felts, szs, scales) => {
+    let k = 0;
+    return szs.map((n, i) => ({
+      values: felts.slice(k, k += n).map((f) => signed(leToBig(f))),
+      scale: Number(scales?.[i] ?? 0)
+    }));
+  };
+  const provenIn = sec.pubIn ? tensors(pubIn, inSizes, settings.model_input_scales) : null;
+  const provenOut = sec.pubOut ? tensors(pubOut, outSizes, settings.model_output_scales) : null;
+  for (const [k, proven2] of [["inputs", provenIn], ["outputs", provenOut]]) {
+    const claimed = b[k] ?? null;
+    const what = k === "inputs" ? "public inputs" : "public outputs";
+    const same = proven2 === null ? claimed === null : claimed !== null && claimed.length === proven2.length && claimed.every((row2, i) => row2.length === proven2[i].values.length && row2.every((c, j) => claimMatches(c, proven2[i].values[j], proven2[i].scale)));
+    if (!same) throw new Invalid(k, `the bundle's ${k} do not match the ${what} in the proof`);
+  }
+  const flatOut = provenOut === null ? null : provenOut.flatMap((t) => t.values.map((v) => ({ v, scale: t.scale })));
+  const p = has(b, "prediction") ? b.prediction : null;
+  let proven = null;
+  if (flatOut !== null && card.prediction === "argmax") {
+    let best = 0;
+    const gt = (x, y) => x.v * 2n ** BigInt(y.scale) > y.v * 2n ** BigInt(x.scale);
+    for (let i = 1; i < flatOut.length; i++) if (gt(flatOut[i], flatOut[best])) best = i;
+    proven = best;
+    if (!(isInt(p) && p === BigInt(best))) {
+      throw new Invalid("prediction", NO_PREDICTION);
+    }
+  } else if (flatOut !== null) {
+    const ok = Array.isArray(p) && p.length === flatOut.length && p.every((c, i) => isNum(c) && claimMatches(c, flatOut[i].v, flatOut[i].scale));
+    if (!ok) throw new Invalid("prediction", NO_PREDICTION);
+  } else if (p !== null) {
+    throw new Invalid("prediction", NO_PREDICTION);
+  }
+  const floats = (ts) => ts === null ? null : ts.map((t) => t.values.map((v) => Number(v) / 2 ** t.scale));
+  const outputs = floats(provenOut);
+  return {
+    inputs: floats(provenIn),
+    outputs,
+    prediction: proven !== null ? proven : outputs === null ? null : outputs.flat(),
+    input_hashes: vis.input === "hashed" ? inputHashes : null,
+    output_hashes: vis.output === "hashed" ? outputHashes : null
+  };
+}
+async function decide(files, proofCheck) {
+  const t0 = Date.now();
+  const v = {
+    verdict: "error",
+    valid: false,
+    field: null,
+    reason: "",
+    circuit: null,
+    circuit_id: null,
+    proof_hash: null,
+    inputs: null,
+    outputs: null,
+    prediction: null,
+    input_hashes: null,
+    output_hashes: null,
+    weights_bound: null,
+    srs: null,
+    verify_ms: null
+  };
+  try {
+    const card = parseCard(files.card);
+    v.circuit = card.name;
+    v.circuit_id = await circuitId(card);
+    if (files.circuitId !== void 0 && files.circuitId !== v.circuit_id) {
+      throw new VerdictError(`the circuit card is not the one expected: it hashes to circuit id ${short(v.circuit_id)}, expected ${short(files.circuitId)}`);
+    }
+    v.weights_bound = ["fixed", "hashed"].includes(card.visibility.param);
+    const [settingsSha, vkSha, srsSha] = await Promise.all(
+      [files.settings, files.vk, files.srs].map((f) => sha256Hex(f))
+    );
+    for (const [k, file, got] of [
+      ["settings", "settings.json", settingsSha],
+      ["vk", "vk.key", vkSha],
+      ["srs", "kzg.srs", srsSha]
+    ]) {
+      const want = card[`${k}_sha256`];
+      if (got !== want) {
+        throw new VerdictError(`the circuit files were modified: ${file} does not match ${k}_sha256 in the circuit card (its sha256 is ${short(got)}, the card records ${short(want)})`);
+      }
+    }
+    v.srs = srsProvenance(card, srsSha);
+    let settings;
+    try {
+      settings = JSON.parse(decodeText(files.settings, "settings.json"));
+    } catch (e) {
+      throw e instanceof VerdictError ? e : new VerdictError("settings.json is not JSON");
+    }
+    const vis = settingsVisibility(settings);
+    const unknown = Object.values(vis).find((x) => !VISIBILITIES.includes(x));
+    if (unknown !== void 0) {
+      throw new VerdictError(`the circuit's visibility "${unknown}" cannot be checked (only public, private, hashed and fixed are supported)`);
+    }
+    if (["input", "output", "param"].some((k) => card.visibility[k] !== vis[k])) {
+      throw new VerdictError("the card's visibility is not the one settings.json records");
+    }
+    if (vis.param === "hashed" && card.param_hashes.length === 0) {
+      throw new VerdictError("the card records no params hash for a circuit with hashed params");
+    }
+    const b = parseBundle(files.bundle);
+    checkShape(b);
+    checkCircuit(b, card);
+    const proof = checkProofObject(b.proof);
+    v.proof_hash = await proofHash(proof.bytes, proof.flat);
+    const claimedVis = has(b, "visibility") ? b.visibility : {};
+    const sameVis = Object.keys(claimedVis).length === 3 && ["input", "output", "param"].every((k) => claimedVis[k] === vis[k]);
+    if (!sameVis) {
+      throw new Invalid("visibility", `the bundle's visibility is not the circuit's (${dumpsPy(claimedVis)} != ${dumpsPy(vis)})`);
+    }
+    const proven = checkInstances(b, card, settings, vis, proof.flat);
+    const tv = Date.now();
+    let ok = false;
+    let why = "the verifier returned false";
+    try {
+      ok = await proofCheck(proofForEngine(proof.bytes, proof.instances), files.vk, files.settings, files.srs) === true;
+    } catch (e) {
+      why = String(e?.message ?? e).replace(/^Error: /, "");
+    }
+    v.verify_ms = Date.now() - tv;
+    if (!ok) throw new Invalid("proof", `the proof does not verify: ${why}`);
+    Object.assign(v, proven, { verdict: "valid", valid: true });
+  } catch (e) {
+    if (e instanceof Invalid) {
+      Object.assign(v, { verdict: "invalid", field: e.field, reason: e.message });
+    } else if (e instanceof VerdictError) {
+      v.reason = e.message;
+    } else {
+      v.reason = `unexpected failure: ${e?.message ?? e}`;
+    }
+  }
+  v.ms = Date.now() - t0;
+  return v;
+}
+function pickHosted(circuits, ref) {
+  if (!isObj(ref)) throw new VerdictError("the bundle names no circuit (no circuit object)");
+  const byVk = circuits.find((c) => typeof ref.vk_sha256 === "string" && c.vk_sha256 === ref.vk_sha256);
+  const byName = circuits.find((c) => typeof ref.name === "string" && c.id === ref.name);
+  if (byVk ?? byName) return byVk ?? byName;
+  throw new VerdictError(
+    `no circuit hosted here matches the bundle (name ${JSON.stringify(String(ref.name ?? ""))}, vk ${short(ref.vk_sha256)}); pick the circuit's card, vk, settings and SRS files below`
+  );
+}
+
 // web/main.js
 var $ = (id) => document.getElementById(id);
 var state = { engine: false, hosted: null, run: 0 };
+var CIRCUIT_FILES = [["card", "card.json"], ["vk", "vk.key"], ["settings", "settings.json"], ["srs", "kzg.srs"]];
 var ASSETS = new URL(".", import.meta.url);
 async function fetchBytes(url, what) {
   let r;
   try {
     r = await fetch(url);
   } catch (e) {
-    throw new BundleError(`cannot fetch ${what} from ${url} (${e.message})`);
+    throw new VerdictError(`cannot fetch ${what} from ${url} (${e.message})`);
   }
-  if (!r.ok) throw new BundleError(`cannot fetch ${what} from ${url} (HTTP ${r.status})`);
+  if (!r.ok) throw new VerdictError(`cannot fetch ${what} from ${url} (HTTP ${r.status})`);
   return new Uint8Array(await r.arrayBuffer());
 }
 async function wasmBytes(file) {
@@ -786,33 +1228,26 @@ function showMode() {
     $("mode").textContent = `This server hosts ${hosted.length} circuit${hosted.length === 1 ? "" : "s"} (${names}); the page fetches the one your bundle names. You may pick your own files instead.`;
     $("own-files").open = false;
   } else {
-    $("mode").textContent = "Static mode: pick the circuit's verifying key, settings and SRS, then the proof bundle.";
+    $("mode").textContent = "Static mode: pick the circuit's card, verifying key, settings and SRS, then the proof bundle.";
     $("own-files").open = true;
   }
 }
-var picked = () => ["vk", "settings", "srs"].map((id) => $(id).files[0]);
-async function circuitFiles(bundle) {
-  const [vk, settings, srs] = picked();
-  if (vk && settings && srs) {
-    const read = async (f) => new Uint8Array(await f.arrayBuffer());
-    return {
-      source: `files you picked (${vk.name}, ${settings.name}, ${srs.name})`,
-      vk: await read(vk),
-      settings: await read(settings),
-      srs: await read(srs)
-    };
+async function circuitFiles(bundleBytes) {
+  const picked = CIRCUIT_FILES.map(([id]) => $(id).files[0]);
+  if (picked.every(Boolean)) {
+    const bytes2 = await Promise.all(picked.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+    const files2 = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes2[i]]));
+    return { source: `files you picked (${picked.map((f) => f.name).join(", ")})`, ...files2 };
   }
   if (!state.hosted) {
-    throw new BundleError("pick the circuit's vk.key, settings.json and kzg.srs to verify against");
+    throw new VerdictError("pick the circuit's card.json, vk.key, settings.json and kzg.srs to verify against");
   }
-  const c = pickHosted(state.hosted, bundle.circuit);
+  const c = pickHosted(state.hosted, parseBundle(bundleBytes).circuit);
   const at = (key, name) => new URL(c.files?.[key] ?? `circuits/${encodeURIComponent(c.id)}/files/${name}`, c.base);
-  const [vkB, settingsB, srsB] = await Promise.all([
-    fetchBytes(at("vk", "vk.key"), "vk.key"),
-    fetchBytes(at("settings", "settings.json"), "settings.json"),
-    fetchBytes(at("srs", "kzg.srs"), "kzg.srs")
-  ]);
-  return { source: `circuit "${c.name || c.id}" hosted by this server`, vk: vkB, settings: settingsB, srs: srsB };
+  const bytes = await Promise.all(CIRCUIT_FILES.map(([key, name]) => fetchBytes(at(key, name), name)));
+  const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
+  const pinned = typeof c.circuit_id === "string" && c.circuit_id ? { circuitId: c.circuit_id } : {};
+  return { source: `files of circuit ${c.id} hosted by this server`, ...files, ...pinned };
 }
 function setVerdict(kind, text) {
   const v = $("verdict");
@@ -829,11 +1264,42 @@ function row(label, value, cls = "") {
   tr.append(th, td);
   return tr;
 }
-var fmt = (tensors) => tensors === null || tensors === void 0 ? "not public" : tensors.map((t) => `[${t.join(", ")}]`).join(" ");
 function showDetails(rows) {
-  const body = $("details");
-  body.replaceChildren(...rows.map(([l, v, c]) => row(l, v, c)));
+  $("details").replaceChildren(...rows.map(([l, v, c]) => row(l, v, c)));
   $("details-box").hidden = rows.length === 0;
+}
+var fmt = (tensors) => tensors.map((t) => `[${t.join(", ")}]`).join(" ");
+var SRS_TEXT = {
+  ceremony: "ceremony (the file is one of the KZG ceremony SRS files ezkl publishes)",
+  "local-dev": "local-dev (generated locally: whoever made it could forge proofs; for development only)",
+  "user-supplied": "user-supplied (not ezkl's ceremony file: trust it only if you trust who made it)"
+};
+function detailRows(v, source) {
+  const rows = [];
+  if (v.circuit !== null) rows.push(["circuit", v.circuit]);
+  if (v.circuit_id !== null) rows.push(["circuit id", v.circuit_id, "hash"]);
+  if (source) rows.push(["checked against", source]);
+  if (v.srs !== null) rows.push(["SRS", SRS_TEXT[v.srs]]);
+  if (v.weights_bound !== null) {
+    rows.push(["weights bound", v.weights_bound ? "yes: this circuit's proofs pin its weights (fixed in the vk, or checked by hash)" : "no: the circuit's weights are private and nothing binds them; any weights would verify"]);
+  }
+  if (v.verdict === "invalid") rows.push(["rejected field", v.field]);
+  if (v.verdict === "valid") {
+    if (v.input_hashes) rows.push(["input hashes (proven)", v.input_hashes.join(" "), "hash"]);
+    rows.push(["public inputs (proven)", v.inputs === null ? "not public" : fmt(v.inputs)]);
+    rows.push(["public outputs (proven)", v.outputs === null ? "not public" : fmt(v.outputs)]);
+    if (v.output_hashes) rows.push(["output hashes (proven)", v.output_hashes.join(" "), "hash"]);
+    if (v.prediction !== null) {
+      rows.push(["prediction (proven)", typeof v.prediction === "number" ? `class ${v.prediction} (argmax of the proven outputs)` : `[${v.prediction.join(", ")}]`]);
+    }
+  }
+  if (v.proof_hash !== null) rows.push(["proof hash", v.proof_hash, "hash"]);
+  if (v.verify_ms !== null) rows.push(["time", `${v.verify_ms} ms to verify (${v.ms} ms in all)`]);
+  return rows;
+}
+async function wasmCheck(proof, vk, settings, srs) {
+  await new Promise((r) => setTimeout(r, 0));
+  return verify(proof, new Uint8ClampedArray(vk), new Uint8ClampedArray(settings), new Uint8ClampedArray(srs));
 }
 async function check() {
   const file = $("bundle").files[0];
@@ -842,77 +1308,30 @@ async function check() {
   const stale = () => run !== state.run;
   setVerdict("busy", "verifying\u2026");
   showDetails([]);
-  const t0 = performance.now();
-  const rows = [];
+  let v;
+  let files = null;
   try {
-    const bundle = parseBundle(await file.text());
-    const c = bundle.circuit;
-    rows.push(
-      ["circuit", c.name || "(unnamed)"],
-      ["model sha256", c.model_sha256, "hash"],
-      ["settings sha256", c.settings_sha256, "hash"],
-      ["vk sha256", c.vk_sha256, "hash"]
-    );
-    const files = await circuitFiles(bundle);
+    const bundle = new Uint8Array(await file.arrayBuffer());
+    files = await circuitFiles(bundle);
     if (stale()) return;
-    rows.push(["checked against", files.source]);
-    const [vkHash, settingsHash] = await Promise.all([sha256Hex(files.vk), sha256Hex(files.settings)]);
-    if (stale()) return;
-    const other = [["vk", c.vk_sha256, vkHash], ["settings", c.settings_sha256, settingsHash]].find(([, want, got]) => want !== got);
-    if (other) {
-      const [what, want, got] = other;
-      setVerdict("invalid", `invalid: the bundle belongs to another circuit (its ${what} sha256 is ${want.slice(0, 12)}\u2026, the ${what} it was checked against ${got.slice(0, 12)}\u2026)`);
-      showDetails(rows);
-      return;
-    }
-    let settings;
-    try {
-      settings = JSON.parse(new TextDecoder().decode(files.settings));
-    } catch {
-      throw new BundleError("the settings file is not JSON");
-    }
-    const decoded = decodePublic(bundle.proof, settings);
-    rows.push(["public inputs (proven)", fmt(decoded.inputs)], ["public outputs (proven)", fmt(decoded.outputs)]);
-    if (bundle.prediction !== null && bundle.prediction !== void 0) {
-      const p = bundle.prediction;
-      rows.push(["prediction", Number.isInteger(p) ? `class ${p} (argmax of the outputs)` : JSON.stringify(p)]);
-    }
-    rows.push(["proved with", `ezkl ${bundle.ezkl_version}, ${bundle.created_at ?? "time unknown"}`]);
-    await new Promise((r) => setTimeout(r, 0));
-    if (stale()) return;
-    const tv = performance.now();
-    let ok = false;
-    let why = "";
-    try {
-      ok = verify(
-        proofForEngine(bundle.proof),
-        new Uint8ClampedArray(files.vk),
-        new Uint8ClampedArray(files.settings),
-        new Uint8ClampedArray(files.srs)
-      );
-      if (!ok) why = "the verifier returned false";
-    } catch (e) {
-      why = String(e?.message ?? e).replace(/^Error: /, "");
-    }
-    const ms = performance.now() - tv;
-    const problems = ok ? claimProblems(bundle, decoded) : [];
-    rows.push(["time", `${ms.toFixed(0)} ms to verify (${(performance.now() - t0).toFixed(0)} ms in all)`]);
-    if (!ok) {
-      setVerdict("invalid", `invalid: the proof does not verify (${why})`);
-    } else if (problems.length) {
-      setVerdict("invalid", `invalid: the proof verifies, but the bundle misstates it: ${problems[0]}`);
-    } else {
-      setVerdict("valid", `valid: the proof verifies for circuit ${c.name || c.model_sha256.slice(0, 12)}`);
-    }
+    v = await decide({ bundle, ...files }, wasmCheck);
   } catch (e) {
-    if (stale()) return;
-    const msg = e instanceof BundleError ? e.message : `unexpected failure: ${e?.message ?? e}`;
-    setVerdict("error", `error: ${msg}`);
+    const msg = e instanceof VerdictError ? e.message : `unexpected failure: ${e?.message ?? e}`;
+    v = { verdict: "error", reason: msg, circuit: null, circuit_id: null, srs: null, weights_bound: null, proof_hash: null, verify_ms: null };
   }
-  if (!stale()) showDetails(rows);
+  if (stale()) return;
+  if (v.verdict === "valid") {
+    const p = v.prediction;
+    const what = p === null ? "" : typeof p === "number" ? `: proves class ${p}` : `: proves outputs [${p.join(", ")}]`;
+    const unbound = v.weights_bound ? "" : " (the weights are not bound: any weights of this architecture would verify)";
+    setVerdict("valid", `valid: the proof verifies for circuit "${v.circuit}"${what}${unbound}`);
+  } else {
+    setVerdict(v.verdict, `${v.verdict}: ${v.reason}`);
+  }
+  showDetails(detailRows(v, files?.source));
 }
 async function main() {
-  for (const id of ["bundle", "vk", "settings", "srs"]) $(id).addEventListener("change", check);
+  for (const id of ["bundle", ...CIRCUIT_FILES.map(([id2]) => id2)]) $(id).addEventListener("change", check);
   const [hosted] = await Promise.all([
     detectHosted(),
     loadEngine().catch((e) => {

@@ -1,0 +1,217 @@
+"""The page's verdict rules (web/bundle.js) on the conformance vectors, in node.
+
+Every case in tests/conformance/cases runs through bundle.js's ``decide`` with the proof check
+done by @ezkljs/engine's node build (the page uses its web build), and must reach the verdict and
+name the field the case expects: the same vectors zkverify/verdict.py answers in Python. The
+helpers bundle.js uses for that (JSON as Python reads it, exact claims, the canonical proof hash,
+the circuit id, the ceremony table) are checked against Python's own computations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zkverify.card import CEREMONY_SRS_SHA256, Card
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = ROOT / "tests" / "conformance"
+WEB = ROOT / "web"
+P = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    if not (ROOT / "node_modules" / "@ezkljs" / "engine" / "package.json").is_file():
+        pytest.fail(f"{ROOT / 'node_modules'} has no @ezkljs/engine: run `npm ci` in {ROOT}")
+    return node
+
+
+def run_conformance(vectors: Path, *names: str) -> dict[str, Any]:
+    """Run tests/conformance.mjs over a vectors directory; returns {case name: verdict}."""
+    run = subprocess.run(
+        [_node(), str(ROOT / "tests" / "conformance.mjs"), str(vectors), *names],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    results: dict[str, Any] = json.loads(run.stdout)["results"]
+    return results
+
+
+def run_js(body: str, data: Any) -> Any:
+    """Run an ES module body with `bundle` (web/bundle.js) and `data` in scope; prints JSON."""
+    src = (
+        f"import * as bundle from {json.dumps((WEB / 'bundle.js').as_uri())};\n"
+        "const data = JSON.parse(process.argv[1]);\n" + body
+    )
+    run = subprocess.run(
+        [_node(), "--input-type=module", "-e", src, json.dumps(data)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def load_cases() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted((VECTORS / "cases").glob("*.json"))]
+
+
+CASES = load_cases() if (VECTORS / "cases").is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def page_verdicts() -> dict[str, Any]:
+    """Every case's verdict from the page's rules: one node process for all of them."""
+    return run_conformance(VECTORS)
+
+
+def test_the_vectors_are_there() -> None:
+    # A vectors folder that went missing must not make the parametrized test below pass vacuously.
+    verdicts = {c["expect"]["verdict"] for c in CASES}
+    assert {"valid", "invalid", "error"} <= verdicts, sorted(verdicts)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_page_rules_reach_the_expected_verdict(case: dict[str, Any], page_verdicts: dict[str, Any]) -> None:
+    got = page_verdicts[case["name"]]
+    want = case["expect"]
+    assert (got["verdict"], got["field"]) == (want["verdict"], want["field"]), got["reason"]
+    assert want["reason"] in got["reason"]
+    assert got["valid"] is (want["verdict"] == "valid")
+    # What the case pins besides the verdict: the proof hash, the proven values, the shown name.
+    for key, shown in (("proof_hash", "proof_hash"), ("prediction", "prediction"),
+                       ("outputs", "outputs"), ("shown_name", "circuit")):
+        if key in want:
+            assert got[shown] == want[key], key
+    if want["verdict"] != "valid":
+        # An invalid or error verdict reports no values at all, proven or claimed.
+        assert (got["inputs"], got["outputs"], got["prediction"]) == (None, None, None)
+        return
+    card = Card.load(VECTORS / "circuits" / case["circuit"] / "card.json")
+    b = case["bundle"]
+    assert got["circuit"] == card.name
+    assert got["circuit_id"] == card.circuit_id
+    assert got["weights_bound"] is card.weights_bound
+    srs_sha = hashlib.sha256((VECTORS / "circuits" / case["circuit"] / "kzg.srs").read_bytes()).hexdigest()
+    assert got["srs"] == card.srs_provenance(srs_sha)
+    # The claims of a valid bundle are exactly what the proof says: the page reports the same.
+    assert got["inputs"] == b.get("inputs") and got["outputs"] == b.get("outputs")
+    assert got["prediction"] == b.get("prediction")
+    assert got["proof_hash"] == canonical_proof_hash(b["proof"])
+
+
+def canonical_proof_hash(proof: dict[str, Any]) -> str:
+    """docs/VERDICT.md's proof hash, computed here from the spec: bytes || instances big-endian."""
+    h = hashlib.sha256(bytes(proof["proof"]))
+    for f in (f for col in proof["instances"] for f in col):
+        h.update(int.from_bytes(bytes.fromhex(f), "little").to_bytes(32, "big"))
+    return h.hexdigest()
+
+
+def test_ceremony_tables_agree() -> None:
+    got = run_js("console.log(JSON.stringify(bundle.CEREMONY_SRS_SHA256));", None)
+    assert {int(k): v for k, v in got.items()} == CEREMONY_SRS_SHA256
+
+
+def test_circuit_ids_match_python() -> None:
+    cards = sorted((VECTORS / "circuits").glob("*/card.json"))
+    assert cards
+    got = run_js(
+        "const ids = [];\n"
+        "for (const t of data) ids.push(await bundle.circuitId(bundle.parseCard(t)));\n"
+        "console.log(JSON.stringify(ids));",
+        [p.read_text() for p in cards],
+    )
+    assert got == [Card.load(p).circuit_id for p in cards]
+
+
+def test_canonical_json_matches_python() -> None:
+    values = [
+        {"b": 1, "a": [True, False, None], "é": "ünï\u2028", "A": {"z": "\n\t\"\\\u0001\u007f"}},
+        {"n": 12345678901234567890123, "neg": -7, "zero": 0, "nested": [[], {}]},
+        {"\U0001f600": 1, "\uffff": 2, "a": "\U0001f600"},
+    ]
+    got = run_js(
+        "console.log(JSON.stringify(data.map((t) => bundle.canonicalJson(bundle.parsePyJson(t)))));",
+        [json.dumps(v) for v in values],
+    )
+    assert got == [json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False) for v in values]
+
+
+def test_json_reads_numbers_as_python_does() -> None:
+    # [text, is an int in Python]: the page tells 1 from 1.0 (a class index from a float).
+    texts = ["0", "-0", "1", "1.0", "1e0", "-12", "12345678901234567890123", "0.1", "-2.5e-3",
+             "1E400", "NaN", "Infinity", "-Infinity", "true", '"1"']  # fmt: skip
+    got = run_js(
+        "const kind = (v) => typeof v === 'bigint' ? ['int', v.toString()]\n"
+        "  : typeof v === 'number' ? ['float', String(v)] : [typeof v, String(v)];\n"
+        "console.log(JSON.stringify(data.map((t) => kind(bundle.parsePyJson(t)))));",
+        texts,
+    )
+    for text, (kind, shown) in zip(texts, got, strict=True):
+        v = json.loads(text)
+        if type(v) is int:
+            assert (kind, shown) == ("int", str(v)), text
+        elif type(v) is float:
+            assert kind == "float", text
+            assert (math.isnan(v) and shown == "NaN") or float(shown) == v, text
+        else:
+            assert kind in ("boolean", "string"), text
+
+
+@pytest.mark.parametrize("text", ["{", "[1,]", "{'a': 1}", "01", "1.", ".5", "\ufeff{}", "[1] x", '"\x01"'])
+def test_json_rejects_what_python_rejects(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+    got = run_js(
+        "try { bundle.parsePyJson(data); console.log('null'); }\n"
+        "catch (e) { console.log(JSON.stringify(e.constructor.name)); }",
+        text,
+    )
+    assert got == "JsonError"
+
+
+def test_exact_claims_match_fractions() -> None:
+    """claimMatches(c, f, s) holds exactly when c·2^s == f, for floats and ints, at many scales."""
+    rng = random.Random(10)
+    rows: list[tuple[Any, int, int]] = []
+    for _ in range(300):
+        s = rng.choice([0, 1, 7, 13, 30, 60])
+        f = rng.choice([rng.randrange(-(2**20), 2**20), rng.randrange(-(2**70), 2**70)])
+        exact = f / 2**s
+        near = [exact, math.nextafter(exact, math.inf), math.nextafter(exact, -math.inf), exact + 4e-10]
+        rows += [(c, f, s) for c in near]
+        rows.append((f >> s, f, s))  # an int claim: right only when f is a multiple of 2^s
+    # Ints travel as strings so node reads them as BigInt, floats as JSON numbers.
+    data = [[c if isinstance(c, float) else str(c), str(f), s] for c, f, s in rows]
+    got = run_js(
+        "console.log(JSON.stringify(data.map(([c, f, s]) =>\n"
+        "  bundle.claimMatches(typeof c === 'string' ? BigInt(c) : c, BigInt(f), s))));",
+        data,
+    )
+    want = [Fraction(c) * 2**s == f for c, f, s in rows]
+    assert got == want
+    assert any(want) and not all(want)
+
+
+def test_proof_hash_follows_the_spec() -> None:
+    rng = random.Random(3)
+    proof = {"proof": [rng.randrange(256) for _ in range(100)],
+             "instances": [[rng.randrange(P).to_bytes(32, "little").hex() for _ in range(5)]]}
+    got = run_js(
+        "const flat = data.instances.flat();\n"
+        "console.log(JSON.stringify(await bundle.proofHash(Uint8Array.from(data.proof), flat)));",
+        proof,
+    )
+    assert got == canonical_proof_hash(proof)
