@@ -19,7 +19,7 @@ from .errors import EngineError, ModelError, ToleranceError, UsageError
 from .estimate import record as estimate_record
 from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
-from .keys import DevSrsWarning, cache_dir, cached_keys, get_keys, get_srs
+from .keys import DevSrsWarning, cache_dir, cached_keys, get_keys, get_srs, pk_sha256
 from .manifest import COMPILED, ONNX, PK, SETTINGS, VK, CircuitDir, Manifest
 from .progress import NullProgress
 from .prove import settings_visibility
@@ -226,7 +226,8 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
                          "data": str(c.calibration_data) if c.calibration_data else "random"},
             quantization=q.to_dict(), timings=dict(progress.timings), estimate=estimate,
         )
-        manifest.artifacts[PK] = keys.cache_key  # content key, not a 100 MB re-hash
+        # The real file's sha256 (hashed once per key cache slot); the cache id is keys.cache_key.
+        manifest.artifacts[PK] = pk_sha256(keys)
         cd.save_manifest(manifest)
         _swap_into_place(stage, out)
     finally:

@@ -7,7 +7,8 @@ The tree (only the CLI turns these into messages and exit codes)::
     │   ├── InputError            unreadable/ill-shaped/non-finite input data
     │   ├── CircuitError          missing or inconsistent circuit directory
     │   ├── BundleError           unreadable or malformed proof bundle
-    │   └── ModelError            model spec, weights or ONNX graph that cannot be used
+    │   ├── ModelError            model spec, weights or ONNX graph that cannot be used
+    │   └── MissingExtraError     an optional dependency (e.g. the serve extra) is not installed
     ├── EngineError               ezkl failed ("Failed to ...")
     ├── ToleranceError            quantization error above the bound the user asked for
     ├── InvalidProof              a proof that does not verify: exit 1
@@ -49,6 +50,10 @@ class BundleError(UsageError):
 
 class ModelError(UsageError):
     """A model spec, state dict or ONNX graph that cannot be used."""
+
+
+class MissingExtraError(UsageError):
+    """A command needs an optional extra (``pip install 'zkverify[serve]'``) that is absent."""
 
 
 class EngineError(ZkVerifyError):

@@ -5,6 +5,7 @@ Cache layout (``$ZKVERIFY_CACHE_DIR`` or the user cache dir)::
     srs/dev-k{logrows}.srs        generated here: development only
     srs/ceremony-k{logrows}.srs   the public KZG ceremony file (downloaded when online)
     keys/{sha256}/pk.key, vk.key  keyed by compiled circuit + settings + SRS
+    keys/{sha256}/pk.key.sha256   the pk file's own sha256, computed once (pk.key is 100+ MB)
     settings/{sha256}.json        calibrated settings keyed by model + data + run args
 """
 
@@ -150,3 +151,21 @@ def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return _slot_keys(key, False)
+
+
+def pk_sha256(keys: Keys) -> str:
+    """sha256 of ``keys.pk``'s bytes, hashed once per cache slot and remembered beside it."""
+    sidecar = keys.pk.with_name(keys.pk.name + ".sha256")
+    try:
+        text = sidecar.read_text(encoding="ascii").strip()
+        if len(text) == 64 and sidecar.stat().st_mtime >= keys.pk.stat().st_mtime:
+            return text
+    except (OSError, UnicodeDecodeError):
+        pass
+    digest = sha256_file(keys.pk)
+    try:
+        with atomic_path(sidecar) as tmp:
+            tmp.write_text(digest + "\n", encoding="ascii")
+    except OSError:
+        pass  # a read-only cache still gets the right hash, just not remembered
+    return digest
