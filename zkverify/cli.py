@@ -48,7 +48,7 @@ def _versions(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.exit(0)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("zkverify", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_versions,
               help="Print the versions of zkverify, ezkl and Python, then exit.")
 @click.option("--debug", is_flag=True, expose_value=False,

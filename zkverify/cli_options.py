@@ -24,10 +24,16 @@ class AliasOption(click.Option):
         self.hidden_aliases = hidden_aliases
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        return self._shown(super().get_help_record, ctx)
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        return self._shown(super().get_error_hint, ctx)
+
+    def _shown(self, method: Any, ctx: click.Context | None) -> Any:
         shown = self.opts
         self.opts = [o for o in shown if o not in self.hidden_aliases]
         try:
-            return super().get_help_record(ctx)
+            return method(ctx)
         finally:
             self.opts = shown
 
@@ -85,10 +91,11 @@ NON_NEGATIVE = click.FloatRange(min=0.0)
 LOGROWS = click.IntRange(1, 26)
 
 
-def output_option(help: str, required: bool = True, dest: str = "out") -> Any:
-    """``-o/--output`` (and the hidden ``--out`` older commands accepted)."""
-    return click.option("-o", "--output", "--out", dest, cls=AliasOption,
-                        hidden_aliases=("--out",), required=required,
+def output_option(help: str, required: bool = True, dest: str = "out",
+                  old_names: tuple[str, ...] = ()) -> Any:
+    """``-o/--output``; ``old_names`` (e.g. ``--out``) still work but are not shown."""
+    return click.option("-o", "--output", *old_names, dest, cls=AliasOption,
+                        hidden_aliases=old_names, required=required,
                         type=click.Path(path_type=Path), help=help)
 
 

@@ -11,6 +11,7 @@ Cache layout (``$ZKVERIFY_CACHE_DIR`` or the user cache dir)::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -121,6 +122,8 @@ def _slot_keys(key: str, reused: bool) -> Keys:
 def _hit(key: str) -> Keys | None:
     keys = _slot_keys(key, True)
     if keys.compiled.is_file() and keys.pk.is_file() and keys.vk.is_file():
+        with contextlib.suppress(OSError):  # `cache prune --keep-last` keeps recently used keys
+            os.utime(keys.pk.parent)
         return keys
     return None
 

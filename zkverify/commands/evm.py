@@ -52,7 +52,8 @@ def evm_group() -> None:
 
 @evm_group.command("export")
 @click.argument("circuit_dir", type=click.Path(path_type=Path))
-@output_option("Directory for Verifier.sol, its ABI and bytecode.", dest="out_dir")
+@output_option("Directory for Verifier.sol, its ABI and bytecode.", dest="out_dir",
+               old_names=("--out",))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def export_cmd(circuit_dir: Path, out_dir: Path, as_json: bool) -> None:
     """Write the Solidity verifier, its ABI JSON and compiled bytecode to OUT_DIR."""
@@ -89,7 +90,8 @@ def export_cmd(circuit_dir: Path, out_dir: Path, as_json: bool) -> None:
 @evm_group.command("calldata")
 @click.argument("proof", type=click.Path(path_type=Path))
 @output_option("Write the raw calldata bytes to this file instead of printing hex (an existing "
-               "directory gets PROOF_STEM.calldata inside it).", required=False, dest="out_file")
+               "directory gets PROOF_STEM.calldata inside it).", required=False, dest="out_file",
+               old_names=("--out",))
 @click.option("--json", "as_json", is_flag=True,
               help="Print calldata, selector and public instances as JSON.")
 def calldata_cmd(proof: Path, out_file: Path | None, as_json: bool) -> None:
