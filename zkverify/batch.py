@@ -87,7 +87,10 @@ def load_items(path: Path, input_shape: tuple[int, ...]) -> list[Item]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if path.suffix == ".jsonl":
-        return list(_jsonl_items(path, input_shape))
+        items = list(_jsonl_items(path, input_shape))
+        if not items:
+            raise InputError(f"{path}: no inputs (empty batch: one JSON input per line expected)")
+        return items
     if path.suffix != ".npy":
         raise InputError(f"{path}: a batch of inputs is a .jsonl or an .npy file")
     try:

@@ -20,7 +20,7 @@ from .errors import CacheError, EngineError, ModelError, ToleranceError, UsageEr
 from .estimate import record as estimate_record
 from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
-from .keys import DevSrsWarning, cached_keys, get_keys, get_srs
+from .keys import DevSrsWarning, cached_keys, get_keys, get_srs, pk_sha256
 from .manifest import (
     COMPILED,
     MANIFEST,
@@ -242,7 +242,8 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
                          "data": str(c.calibration_data) if c.calibration_data else "random"},
             quantization=q.to_dict(), timings=dict(progress.timings), estimate=estimate,
         )
-        manifest.artifacts[PK] = keys.cache_key  # content key, not a 100 MB re-hash
+        # The real file's sha256 (hashed once per key cache slot); the cache id is keys.cache_key.
+        manifest.artifacts[PK] = pk_sha256(keys)
         manifest.artifacts[SRS] = srs.sha256
         cd.save_manifest(manifest)
         make_card(cd, manifest, settings).save(cd.card)

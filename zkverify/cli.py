@@ -16,28 +16,43 @@ from typing import Any
 import click
 
 from .__about__ import __version__
-from .errors import ZkVerifyError
+from .cli_options import FRACTION, NON_NEGATIVE, max_logrows_option, output_option
 
 VISIBILITY = click.Choice(["public", "private", "hashed", "fixed", "polycommit"],
                           case_sensitive=False)
 
 
 class _Group(click.Group):
-    """Turns zkverify errors into one-line messages and their exit codes (no tracebacks)."""
+    """Runs commands under zkverify's error policy: one line, the documented exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ZkVerifyError as e:
-            click.echo(f"error: {e}", err=True)
-            ctx.exit(e.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        from .cli_errors import run
+
+        run(super().main, args, prog_name, complete_var=complete_var, **extra)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="zkverify")
+def _versions(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: zkverify's, ezkl's and Python's, read from metadata (ezkl is not imported)."""
+    if not value or ctx.resilient_parsing:
+        return
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ezkl = version("ezkl")
+    except PackageNotFoundError:
+        ezkl = "not installed"
+    click.echo(f"zkverify {__version__} (ezkl {ezkl}, Python {platform.python_version()})")
+    ctx.exit(0)
+
+
+@click.group("zkverify", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_versions,
+              help="Print the versions of zkverify, ezkl and Python, then exit.")
+@click.option("--debug", is_flag=True, expose_value=False,
+              help="Show the full traceback of an error (or set ZKVERIFY_DEBUG=1).")
 def cli() -> None:
     """Prove that a model produced an output; let anyone verify it."""
 
@@ -54,16 +69,18 @@ def console() -> Any:
 
 @cli.command()
 @click.argument("spec")
-@click.option("--input-shape", required=True, help="Input shape, e.g. 1,64.")
+@click.option("--input-shape", required=True,
+              help="Input shape, positive integers like 1,64 or 1x64 (batch dimension first).")
 @click.option("--weights", type=click.Path(path_type=Path), help="A state dict to load.")
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
-              help="Directory for network.onnx and input.json.")
+@output_option("Directory for network.onnx and input.json.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def export(spec: str, input_shape: str, weights: Path | None, out: Path, as_json: bool) -> None:
     """Export a torch module (file.py:factory or package.module:factory) to ONNX."""
     from .export import export_model, parse_shape
+    from .outputs import output_dir
 
-    res = export_model(spec, parse_shape(input_shape), out, weights)
+    shape = parse_shape(input_shape)
+    res = export_model(spec, shape, output_dir(out), weights)
     info = {"onnx": str(res.onnx_path), "input": str(res.input_path),
             "input_shape": list(res.input_shape), "output_shape": list(res.output_shape),
             "max_abs_diff": res.max_abs_diff, "checked_samples": res.checked_samples}
@@ -80,11 +97,15 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed([
         click.option("--calibration-data", type=click.Path(path_type=Path),
                      help=".json or .npy samples (batch first) to calibrate and report on."),
-        click.option("--input-visibility", type=VISIBILITY),
-        click.option("--output-visibility", type=VISIBILITY),
+        click.option("--input-visibility", type=VISIBILITY,
+                     help="Who sees the input in the proof (default public; hashed: only its "
+                          "Poseidon hash; private: nothing)."),
+        click.option("--output-visibility", type=VISIBILITY,
+                     help="Who sees the output in the proof (default public)."),
         click.option("--param-visibility", type=VISIBILITY,
-                     help="fixed (default: weights in the vk) or hashed (weights checked by "
-                          "hash); private and polycommit bind no weights."),
+                     help="How the weights enter the circuit (default fixed: baked into the vk; "
+                          "hashed: a public hash of private weights, checked against the card); "
+                          "private and polycommit bind no weights."),
         click.option("--allow-unbound-weights", is_flag=True,
                      help="Build with private/polycommit params anyway: proofs then hold for "
                           "any weights, and every verdict says so."),
@@ -100,35 +121,40 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @click.argument("source")
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path))
+@output_option("Circuit directory to write (replaced only when the build succeeds).")
 @build_options
 @click.option("--target", type=click.Choice(["resources", "accuracy"]),
-              help="ezkl calibration target.")
-@click.option("--tolerance", type=float, help="Fail when max abs error exceeds this.")
-@click.option("--min-agreement", type=float, help="Fail when argmax agreement is below this.")
-@click.option("--logrows", type=int, help="Fix logrows instead of letting calibration pick.")
+              help="ezkl calibration target: fewest rows (default) or best accuracy.")
+@click.option("--tolerance", type=NON_NEGATIVE, metavar="FLOAT",
+              help="Fail (exit 1) when the max abs output error exceeds this (>= 0).")
+@click.option("--min-agreement", type=FRACTION,
+              help="Fail (exit 1) when argmax agreement with the float model is below this "
+                   "fraction (0..1, e.g. 0.95 or 95%).")
+@max_logrows_option()
 @click.option("--no-calibrate", is_flag=True, help="Use the run args as given, no calibration.")
 @click.option("--run-arg", "run_arg", multiple=True, metavar="KEY=VALUE",
               help="An ezkl run arg, e.g. input_scale=7 or decomp_base=32 (repeatable).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
           fetch_srs: bool, name: str | None, as_json: bool, allow_unbound_weights: bool,
-          target: str | None,
-          tolerance: float | None, min_agreement: float | None, logrows: int | None,
+          target: str | None, tolerance: float | None, min_agreement: float | None,
+          max_logrows: int | None,
           no_calibrate: bool, run_arg: tuple[str, ...]) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
     from .circuit import BuildConfig
     from .circuit import build as run_build
+    from .outputs import output_dir
     from .progress import for_terminal
     from .report import print_build
 
+    output_dir(out)
     cfg = BuildConfig(
         name=name, input_visibility=input_visibility, output_visibility=output_visibility,
         param_visibility=param_visibility, calibration_data=calibration_data,
         calibration_target=target, calibrate=not no_calibrate, srs_file=srs_file,
         fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
         allow_unbound_weights=allow_unbound_weights,
-        run_args={**parse_run_args(run_arg), **({"logrows": logrows} if logrows else {})},
+        run_args={**parse_run_args(run_arg), **({"logrows": max_logrows} if max_logrows else {})},
     )
     res = run_build(source, out, cfg, for_terminal(as_json))
     if as_json:
@@ -147,8 +173,8 @@ def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
 @cli.command()
 @click.argument("circuit_dir", type=click.Path(path_type=Path))
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
-              help="Proof bundle file (a directory for a batch of inputs).")
+@output_option("Proof bundle file; an existing directory gets INPUT_STEM.proof.json inside "
+                   "it. For a batch: the directory of bundles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Batch: local worker processes (with --ray: Ray actors, default one per CPU).")
@@ -162,21 +188,23 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     per input into the directory -o, skips valid bundles already there, and exits 1 if any
     input failed.
     """
+    from .batch import is_batch_input
+    from .outputs import bundle_path, output_dir
     from .progress import for_terminal
     from .prove import Prover
 
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
-    from .batch import is_batch_input
-
     if is_batch_input(input_path, prover.input_shape):
         from .batch import prove_batch
 
+        output_dir(out)
         sys.exit(prove_batch(circuit_dir, input_path, out, workers, ray_address, as_json))
     if workers > 1 or ray_address:
         from .errors import UsageError
 
         raise UsageError("--workers and --ray apply to a batch of inputs (.jsonl or batched .npy)")
+    out = bundle_path(out, input_path)
     with progress.stage("prove"):
         bundle = prover.prove_file(input_path, out)
     info = {"bundle": str(out), "circuit": bundle.circuit.name, "prediction": bundle.prediction,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import io
+import re
 import sys
 import warnings
 from dataclasses import dataclass
@@ -32,13 +33,12 @@ class ExportResult:
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """'1,64' or '1x64' -> (1, 64)."""
-    parts = [p for p in text.replace("x", ",").replace(" ", "").split(",") if p]
-    try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        raise UsageError(f"--input-shape {text!r}: expected integers like 1,64") from None
-    if not shape or any(d <= 0 for d in shape):
+    """'1,64' or '1x64' -> (1, 64); anything else (like '1,x') is an error, never a guess."""
+    parts = re.split(r"[,x]", text.replace(" ", ""))
+    if not all(p.isdigit() for p in parts):
+        raise UsageError(f"--input-shape {text!r}: expected positive integers like 1,64 or 1x64")
+    shape = tuple(int(p) for p in parts)
+    if any(d <= 0 for d in shape):
         raise UsageError(f"--input-shape {text!r}: every dimension must be a positive integer")
     return shape
 
@@ -93,8 +93,18 @@ def build_module(spec: str, weights: Path | None = None) -> Any:
             state = torch.load(weights, map_location="cpu", weights_only=True)
             module.load_state_dict(state)
         except Exception as e:
-            raise ModelError(f"{weights}: cannot load state dict: {str(e).splitlines()[0]}") from None
+            raise ModelError(f"{weights}: cannot load state dict: {_state_dict_problem(e)}") from None
     return module.eval()
+
+
+def _state_dict_problem(e: Exception) -> str:
+    """One readable line for a state dict that torch cannot load (its messages can be empty)."""
+    text = str(e).strip()
+    if isinstance(e, EOFError | RuntimeError) and not text or "pickle" in text.lower() \
+            or "Weights only load failed" in text:
+        return ("not a PyTorch state dict saved with torch.save (truncated, corrupt, or "
+                "holding objects other than tensors)")
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def export_module(module: Any, input_shape: tuple[int, ...], out_dir: Path,

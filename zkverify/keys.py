@@ -5,6 +5,7 @@ Cache layout (``$ZKVERIFY_CACHE_DIR`` or the user cache dir)::
     srs/dev-k{logrows}.srs        generated here: development only
     srs/ceremony-k{logrows}.srs   the public KZG ceremony file (downloaded when online)
     keys/{sha256}/pk.key, vk.key  keyed by compiled circuit + settings + SRS
+    keys/{sha256}/pk.key.sha256   the pk file's own sha256, recorded once (pk.key is 100+ MB)
     settings/{sha256}.json        calibrated settings keyed by model + data + run args
 
 Every entry but ``pk.key`` has its sha256 recorded beside it (``*.sha256``, see ``cache.py``)
@@ -15,6 +16,7 @@ MB): a swapped proving key cannot make a proof that verifies under the checked v
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -152,6 +154,8 @@ def _hit(key: str) -> Keys | None:
     if cache.is_link(slot / "pk.key") or not (slot / "pk.key").is_file():
         cache.discard(slot)
         return None
+    with contextlib.suppress(OSError):  # `cache prune --keep-last` keeps recently used keys
+        os.utime(slot)
     return _slot_keys(key, True, hashes)
 
 
@@ -184,3 +188,15 @@ def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return _slot_keys(key, False, hashes)
+
+
+def pk_sha256(keys: Keys) -> str:
+    """sha256 of ``keys.pk``'s bytes, hashed once per cache slot and recorded beside it
+    (``pk.key.sha256``, the cache's record format; not checked on use, see the docstring)."""
+    known = cache.recorded(keys.pk)
+    if known is not None:
+        return known
+    digest = sha256_file(keys.pk)
+    with contextlib.suppress(OSError, CacheError):  # a read-only cache: right hash, not remembered
+        cache.record(keys.pk, digest)
+    return digest

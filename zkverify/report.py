@@ -8,7 +8,7 @@ from typing import Any
 
 from .circuit import BuildResult
 from .errors import UsageError
-from .manifest import MANIFEST, PK, CircuitDir, Manifest, ProofBundle
+from .manifest import MANIFEST, CircuitDir, Manifest, ProofBundle
 
 
 def _mb(n: int) -> str:
@@ -101,5 +101,7 @@ def _print_manifest(console: Any, cd: CircuitDir, m: Manifest) -> None:
     t.add_row("timings", ", ".join(f"{k} {v:.2f}s" for k, v in m.timings.items()))
     t.add_row("versions", f"zkverify {m.zkverify_version}, ezkl {m.ezkl_version}")
     for name, h in m.artifacts.items():
-        t.add_row(name, h[:16] + "…" + (" (key cache id)" if name == PK else ""))
+        t.add_row(name, h[:16] + "…")
+    if m.keys.get("cache_key"):
+        t.add_row("key cache id", str(m.keys["cache_key"])[:16] + "…")
     console.print(t)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import UsageError
 
@@ -60,8 +60,8 @@ class _Visibility(BaseModel):
 
 class _Tolerance(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    max_abs_error: float | None = None
-    min_agreement: float | None = None
+    max_abs_error: float | None = Field(default=None, ge=0)
+    min_agreement: float | None = Field(default=None, ge=0, le=1)  # a fraction: 0.95, not 95
 
 
 class _Spec(BaseModel):

@@ -17,6 +17,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("serve", "infer"),
     ("tune", "tune"),
     ("tune", "estimate"),
+    ("cache", "cache_group"),
+    ("doctor", "doctor"),
 ]
 
 

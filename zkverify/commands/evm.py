@@ -16,14 +16,16 @@ from typing import Any, NoReturn
 
 import click
 
+from ..cli_options import output_option
 from ..errors import BundleError, EvmError, UsageError, ZkVerifyError
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_EVM = 0, 1, 2, 3
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+    from ..cli_errors import fail
+
+    fail(message, code)  # one line; under --json also {"error", "exit_code"} on stdout
 
 
 @contextmanager
@@ -50,16 +52,19 @@ def evm_group() -> None:
 
 @evm_group.command("export")
 @click.argument("circuit_dir", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Directory for Verifier.sol, its ABI and bytecode.")
+@output_option("Directory for Verifier.sol, its ABI and bytecode.", dest="out_dir",
+               old_names=("--out",))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def export_cmd(circuit_dir: Path, out_dir: Path, as_json: bool) -> None:
     """Write the Solidity verifier, its ABI JSON and compiled bytecode to OUT_DIR."""
     from ..evm import EIP170_LIMIT, export_verifier
     from ..manifest import CircuitDir
+    from ..outputs import output_dir
     from ..progress import for_terminal
 
     progress = for_terminal(as_json)
+    with _errors():
+        output_dir(out_dir)
     with _errors(), progress.stage("writing and compiling the Solidity verifier"):
         result = export_verifier(CircuitDir(circuit_dir), out_dir)
     if as_json:
@@ -84,8 +89,9 @@ def export_cmd(circuit_dir: Path, out_dir: Path, as_json: bool) -> None:
 
 @evm_group.command("calldata")
 @click.argument("proof", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_file", type=click.Path(path_type=Path),
-              help="Write the raw calldata bytes to this file instead of printing hex.")
+@output_option("Write the raw calldata bytes to this file instead of printing hex (an existing "
+               "directory gets PROOF_STEM.calldata inside it).", required=False, dest="out_file",
+               old_names=("--out",))
 @click.option("--json", "as_json", is_flag=True,
               help="Print calldata, selector and public instances as JSON.")
 def calldata_cmd(proof: Path, out_file: Path | None, as_json: bool) -> None:
@@ -93,8 +99,11 @@ def calldata_cmd(proof: Path, out_file: Path | None, as_json: bool) -> None:
     from ..evm import calldata, decode_call
     from ..files import write_bytes_atomic
     from ..manifest import ProofBundle
+    from ..outputs import bundle_path
 
     with _errors():
+        if out_file is not None:
+            out_file = bundle_path(out_file, proof, suffix=".calldata")
         bundle = ProofBundle.load(proof)
         data = calldata(bundle, str(proof))
         if out_file is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..cli_options import output_option
 from ..errors import UsageError
 
 TOKEN_ENV = "ZKVERIFY_TOKEN"
@@ -38,8 +39,10 @@ def default_db() -> Path:
 @click.command("serve")
 @click.argument("circuit_dirs", nargs=-1, required=True, metavar="CIRCUIT_DIR...",
                 type=click.Path(path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 exposes the node to the network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port to listen on.")
 @click.option("--db", "db_path", type=click.Path(path_type=Path),
               help="SQLite file recording every proof served (default: the user data dir).")
 @click.option("--token-file", type=click.Path(path_type=Path),
@@ -48,8 +51,10 @@ def default_db() -> Path:
               help="Proofs computed at once (worker processes).")
 @click.option("--max-queue", default=8, show_default=True, type=click.IntRange(0, 10_000),
               help="Infer requests allowed to wait; more get 429.")
-@click.option("--verify-workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--max-verify-queue", default=64, show_default=True, type=click.IntRange(0, 100_000))
+@click.option("--verify-workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Proofs verified at once (threads).")
+@click.option("--max-verify-queue", default=64, show_default=True, type=click.IntRange(0, 100_000),
+              help="Verify requests allowed to wait; more get 429.")
 @click.option("--queue-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds a request may wait for a worker before 503.")
 @click.option("--max-body", default=1 << 20, show_default=True, type=click.IntRange(1),
@@ -86,8 +91,8 @@ def serve(circuit_dirs: tuple[Path, ...], host: str, port: int, db_path: Path | 
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--url", required=True, help="The zkverify node, e.g. http://127.0.0.1:8000.")
 @click.option("--circuit", "circuit_id", help="Circuit id (needed when the node hosts several).")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
-              help="Write the proof bundle here.")
+@output_option("Write the proof bundle here (an existing directory gets INPUT_STEM.proof.json "
+               "inside it).", required=False)
 @click.option("--token-file", type=click.Path(path_type=Path),
               help=f"File holding the bearer token (default: ${TOKEN_ENV}).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
@@ -97,7 +102,10 @@ def infer(input_path: Path, url: str, circuit_id: str | None, out: Path | None,
     from ..client import infer_remote
     from ..inputs import load_input_file
     from ..manifest import ProofBundle
+    from ..outputs import bundle_path
 
+    if out is not None:
+        out = bundle_path(out, input_path)
     token = read_token(token_file)
     if token is None:
         raise UsageError(f"infer needs a token: set {TOKEN_ENV} or pass --token-file")

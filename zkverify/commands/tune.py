@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..cli import build_options, emit_json
+from ..cli_options import FRACTION, NON_NEGATIVE, IntList, max_logrows_option, output_option
 
 
 def _config(**kw: Any) -> Any:
@@ -16,42 +17,38 @@ def _config(**kw: Any) -> Any:
     return BuildConfig(**{k: v for k, v in kw.items() if v is not None})
 
 
-def _csv_ints(value: str | None) -> tuple[int, ...] | None:
-    if value is None:
-        return None
-    try:
-        return tuple(int(v) for v in value.split(",") if v.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected comma-separated integers") from None
-
-
 @click.command()
 @click.argument("source")
-@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
-              help="Circuit directory to build with the chosen settings.")
+@output_option("Circuit directory to build with the chosen settings.")
 @build_options
-@click.option("--max-error", type=float, help="Bound on max abs output error (calibration data).")
-@click.option("--min-agreement", type=float, help="Bound on argmax agreement with the float model.")
-@click.option("--scales", help="Scales to search, e.g. 5,6,7,8 (default 2..13).")
+@click.option("--max-error", type=NON_NEGATIVE, metavar="FLOAT",
+              help="Bound on max abs output error on the calibration data (>= 0).")
+@click.option("--min-agreement", type=FRACTION,
+              help="Bound on argmax agreement with the float model, a fraction 0..1 (0.95 or 95%).")
+@click.option("--scales", type=IntList(min=0),
+              help="Fixed-point scales to search, non-negative integers like 5,6,7,8 "
+                   "(default 2..13).")
 @click.option("--prove-top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many of the best-predicted candidates to really prove and verify.")
 def tune(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
          output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
          fetch_srs: bool, name: str | None, as_json: bool, allow_unbound_weights: bool,
-         max_error: float | None,
-         min_agreement: float | None, scales: str | None, prove_top: int) -> None:
+         max_error: float | None, min_agreement: float | None, scales: tuple[int, ...] | None,
+         prove_top: int) -> None:
     """Search scales, logrows, decomposition and columns for the cheapest accurate circuit."""
+    from ..outputs import output_dir
     from ..progress import for_terminal
     from ..tune import SearchSpace
     from ..tune import tune as run_tune
 
+    output_dir(out)
     cfg = _config(name=name, input_visibility=input_visibility, output_visibility=output_visibility,
                   param_visibility=param_visibility, calibration_data=calibration_data,
                   srs_file=srs_file, fetch_srs=fetch_srs,
                   allow_unbound_weights=allow_unbound_weights)
     space = SearchSpace(prove_top=prove_top)
-    if (s := _csv_ints(scales)) is not None:
-        space = SearchSpace(scales=s, prove_top=prove_top)
+    if scales is not None:
+        space = SearchSpace(scales=scales, prove_top=prove_top)
     res = run_tune(source, out, cfg, max_error, min_agreement, space, for_terminal(as_json))
     if as_json:
         emit_json({"circuit_dir": str(out), "chosen": res.chosen.to_dict(), "bound": res.bound,
@@ -113,18 +110,22 @@ def _s(v: float | None) -> str:
 @click.argument("source")
 @click.option("--calibration-data", type=click.Path(path_type=Path),
               help=".json or .npy samples (batch first) to calibrate on.")
-@click.option("--logrows", type=int, help="Fix logrows instead of letting calibration pick.")
+@max_logrows_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
-def estimate(source: str, calibration_data: Path | None, logrows: int | None,
+def estimate(source: str, calibration_data: Path | None, max_logrows: int | None,
              as_json: bool) -> None:
     """Predict rows, logrows, pk size, setup/prove time, memory and gas before key setup."""
     from ..estimate import estimate_source, lines
 
     cfg = _config(calibration_data=calibration_data,
-                  run_args={"logrows": logrows} if logrows else None)
+                  run_args={"logrows": max_logrows} if max_logrows else None)
     est, settings = estimate_source(source, cfg)
+    chosen = int(settings["run_args"]["logrows"])
     if as_json:
-        emit_json({**est.to_dict(), "run_args": settings["run_args"]})
+        emit_json({**est.to_dict(), "run_args": settings["run_args"], "max_logrows": max_logrows})
         return
     for line in lines(est, Path(source).stem):
         click.echo(line)
+    if max_logrows is not None and chosen < max_logrows:
+        click.echo(f"note: calibration chose logrows {chosen}, below --max-logrows {max_logrows} "
+                   f"(the smallest circuit that fits)")

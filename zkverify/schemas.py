@@ -1,0 +1,218 @@
+"""JSON Schemas of every file zkverify reads or writes and of every ``--json`` output.
+
+The files (manifest, proof bundle, spec) are the pydantic models the code validates with; the
+``--json`` outputs are described by the models below, which the tests check real output
+against. ``scripts/gen_schemas.py`` writes them to ``docs/schemas/`` (a test keeps those
+up to date). Output models allow extra keys: a newer zkverify may add fields, never remove one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .manifest import Manifest, ProofBundle
+
+SCHEMA_VERSION = "https://json-schema.org/draft/2020-12/schema"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorOutput(BaseModel):
+    """Any command under ``--json`` that fails: the only thing on stdout."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: str
+    exit_code: int
+
+
+class ExportOutput(_Out):
+    """``zkverify export --json``."""
+
+    onnx: str
+    input: str
+    input_shape: list[int]
+    output_shape: list[int]
+    max_abs_diff: float
+    checked_samples: int
+
+
+class BuildOutput(_Out):
+    """``zkverify build --json``: the circuit directory and its manifest."""
+
+    circuit_dir: str
+    warnings: list[str]
+    manifest: Manifest
+
+
+class ProveOutput(_Out):
+    """``zkverify prove --json`` for one input."""
+
+    bundle: str
+    circuit: str
+    prediction: Any
+    outputs: list[list[float]] | None
+    proof_hash: str
+    prove_seconds: float
+
+
+class BatchFailure(BaseModel):
+    index: int
+    error: str | None
+
+
+class BatchSummary(_Out):
+    """``summary.json`` in a batch's output directory, and ``zkverify prove --json`` on a batch."""
+
+    circuit: str
+    inputs: str
+    out_dir: str
+    count: int
+    ok: int
+    skipped: int
+    failed: int
+    not_run: int
+    interrupted: bool
+    seconds: float
+    proofs_per_minute: float
+    mean_prove_seconds: float | None
+    backend: str
+    workers: int
+    failures: list[BatchFailure]
+    prove_seconds_vs_estimate: float | None = None
+
+
+class VerifyOutput(_Out):
+    """``zkverify verify --json`` (local or ``--url``): the verdict."""
+
+    valid: bool
+    reason: str | None = None
+    circuit: str | None = None
+    proof_hash: str | None = None
+
+
+class EstimateOutput(_Out):
+    """``zkverify estimate --json``: predicted cost before any key setup."""
+
+    logrows: int
+    num_rows: int
+    public_instances: int
+    pk_bytes: float
+    setup_seconds: float
+    prove_seconds: float
+    peak_memory_bytes: float
+    verify_gas: int
+    machine: str
+    run_args: dict[str, Any]
+    max_logrows: int | None
+
+
+class EvmExportOutput(_Out):
+    """``zkverify evm export --json``."""
+
+    out_dir: str
+    files: dict[str, str]
+    runtime_size: int
+    bytecode_size: int
+    eip170_limit: int
+    deployable_on_mainnet: bool
+    warning: str | None
+
+
+class EvmCalldataOutput(_Out):
+    """``zkverify evm calldata --json``."""
+
+    calldata: str
+    selector: str
+    function: str
+    instances: list[str]
+    size: int
+
+
+class CacheKind(_Out):
+    count: int
+    bytes: int
+    path: str
+    what: str
+
+
+class CacheInfoOutput(_Out):
+    """``zkverify cache info --json``."""
+
+    cache_dir: str
+    exists: bool
+    kinds: dict[str, CacheKind]
+    total_bytes: int
+    total_count: int
+
+
+class CacheEntry(_Out):
+    kind: str
+    name: str
+    path: str
+    bytes: int
+    last_used: str
+
+
+class CachePruneOutput(_Out):
+    """``zkverify cache prune --json``: what was (or with --dry-run would be) removed."""
+
+    cache_dir: str
+    dry_run: bool
+    removed: list[CacheEntry]
+    freed_bytes: int
+    kept: int
+
+
+class DoctorCheck(_Out):
+    name: str
+    version: str | None
+    ok: bool
+    core: bool
+    needed_for: str
+    install: str | None
+    path: str | None
+
+
+class DoctorOutput(_Out):
+    """``zkverify doctor --json``; ``ok`` false (exit 1) when the core is not usable."""
+
+    ok: bool
+    checks: list[DoctorCheck]
+    cache: dict[str, Any]
+    srs: list[dict[str, Any]]
+    missing: list[dict[str, Any]]
+
+
+def _spec_model() -> type[BaseModel]:
+    from .spec import _Spec
+
+    return _Spec
+
+
+def models() -> dict[str, type[BaseModel]]:
+    """Schema file stem -> model, for every documented format and output."""
+    return {
+        "manifest": Manifest, "proof-bundle": ProofBundle, "spec": _spec_model(),
+        "batch-summary": BatchSummary, "error": ErrorOutput, "export": ExportOutput,
+        "build": BuildOutput, "prove": ProveOutput, "verify": VerifyOutput,
+        "estimate": EstimateOutput, "evm-export": EvmExportOutput,
+        "evm-calldata": EvmCalldataOutput, "cache-info": CacheInfoOutput,
+        "cache-prune": CachePruneOutput, "doctor": DoctorOutput,
+    }
+
+
+def schema(name: str) -> dict[str, Any]:
+    model = models()[name]
+    out = {"$schema": SCHEMA_VERSION, **model.model_json_schema()}
+    if name == "spec":
+        out["title"] = "CircuitSpec"  # the TOML spec, as the JSON it parses to
+    return out
+
+
+def render(name: str) -> str:
+    return json.dumps(schema(name), indent=2, sort_keys=True) + "\n"
