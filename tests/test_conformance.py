@@ -4,7 +4,6 @@ runs the same vectors (tests/test_conformance_js.py); every path must give each 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from zkverify import evm
 from zkverify.errors import BundleError, CircuitError
+from zkverify.files import read_json
 from zkverify.manifest import CircuitDir
 from zkverify.verdict import ProofCheck, decide
 from zkverify.verify import ezkl_check, load_public
@@ -21,7 +21,7 @@ CASES = sorted((HERE / "cases").glob("*.json"))
 
 
 def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
+    data: dict[str, Any] = read_json(path)  # parses integers of any length, as verify does
     return data
 
 

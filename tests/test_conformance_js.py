@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from zkverify.card import CEREMONY_SRS_SHA256, Card
+from zkverify.files import read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "tests" / "conformance"
@@ -64,7 +65,7 @@ def run_js(body: str, data: Any) -> Any:
 
 
 def load_cases() -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted((VECTORS / "cases").glob("*.json"))]
+    return [read_json(p) for p in sorted((VECTORS / "cases").glob("*.json"))]
 
 
 CASES = load_cases() if (VECTORS / "cases").is_dir() else []

@@ -62,7 +62,9 @@ FIELDS = {
     "circuit": {"circuit.model_sha256", "circuit.settings_sha256", "circuit.vk_sha256"},
     "visibility": {"visibility"}, "proof_byte": {"proof"},
     "instance": {"proof.instances", "inputs", "outputs"},
-    "instance_followed": {"proof", "proof.instances"}, "hex_proof": {"proof.hex_proof"},
+    # A followed felt beyond 2**53 has no exact JSON number, so the claim cannot follow it.
+    "instance_followed": {"proof", "proof.instances", "inputs", "outputs"},
+    "hex_proof": {"proof.hex_proof"},
     "drop_key": {"ezkl_version", "circuit", "proof", "visibility"},
 }
 

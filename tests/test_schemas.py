@@ -68,6 +68,12 @@ def test_pipeline_outputs_validate(tiny_circuit: CircuitDir, tiny_bundle_path: P
     check("prove", cli_json("prove", tiny_circuit.path, tiny_circuit.input, "-o",
                             tmp_path / "p.json", "--json"))
     check("verify", cli_json("verify", tiny_circuit.path, tiny_bundle_path, "--json"))
+    forged = json.loads(tiny_bundle_path.read_text())
+    forged["prediction"] = 1 - forged["prediction"]
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    check("verify", cli_json("verify", tiny_circuit.path, tmp_path / "forged.json", "--json", code=1))
+    check("evm-verify", cli_json("evm", "verify", tiny_circuit.path, tiny_bundle_path, "--json"))
+    check("card", json.loads(tiny_circuit.card.read_text()))
     batch = tmp_path / "batch.jsonl"
     batch.write_text("[[0.1, 0.2, 0.3, 0.4]]\n[[1, 2]]\n")
     out = cli_json("prove", tiny_circuit.path, batch, "-o", tmp_path / "batch", "--json", code=1)

@@ -143,9 +143,18 @@ def read_json(path: Path, what: str = "JSON file", error: type[UsageError] = Usa
     if not text.strip():
         raise error(f"{path}: empty file, expected a {what}")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as e:
         raise error(f"{path}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+
+
+def _parse_int(digits: str) -> int | float:
+    """JSON integers of any length: past Python's int-from-string limit (4300 digits) one is no
+    value we could use anyway, so it becomes infinity (rejected as "not a finite number")."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float("-inf") if digits.startswith("-") else float("inf")
 
 
 def link_or_copy(src: Path, dest: Path) -> None:

@@ -25,7 +25,7 @@ from .manifest import (
     Manifest,
     ProofBundle,
 )
-from .verdict import decode, prediction, settings_visibility
+from .verdict import claims_hold, decode, prediction, settings_visibility
 
 PROVE_FILES = (COMPILED, PK, SETTINGS, VK, SRS, MANIFEST)
 
@@ -66,6 +66,10 @@ class Prover:
             self.last_prove_seconds = time.perf_counter() - t0
             proof = json.loads((t / "proof.json").read_text())
         proven = decode(self.card, self.settings, [f for col in proof["instances"] for f in col])
+        for key in ("inputs", "outputs"):
+            if not claims_hold(proven[key], proven, key):
+                raise EngineError(f"the proven {key} exceed what a JSON number holds exactly "
+                                  "(a fixed-point value above 2**53): the bundle could not state them")
         return ProofBundle(
             ezkl_version=engine.ezkl_version(),
             circuit=self.hashes,  # type: ignore[arg-type]

@@ -9,10 +9,11 @@ up to date). Output models allow extra keys: a newer zkverify may add fields, ne
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .card import Card
 from .manifest import Manifest, ProofBundle
 
 SCHEMA_VERSION = "https://json-schema.org/draft/2020-12/schema"
@@ -87,12 +88,45 @@ class BatchSummary(_Out):
 
 
 class VerifyOutput(_Out):
-    """``zkverify verify --json`` (local or ``--url``): the verdict."""
+    """``zkverify verify --json`` (local or ``--url``): the verdict (docs/VERDICT.md).
+
+    Only proven values: ``inputs``, ``outputs`` and ``prediction`` are decoded from the proof's
+    instances and are null when the bundle is invalid.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     valid: bool
     reason: str | None = None
+    field: str | None = None
     circuit: str | None = None
+    circuit_id: str | None = None
     proof_hash: str | None = None
+    inputs: list[list[float]] | None = None
+    outputs: list[list[float]] | None = None
+    prediction: Any = None
+    input_hashes: list[str] | None = None
+    output_hashes: list[str] | None = None
+    srs: Literal["ceremony", "local-dev", "user-supplied"] | None = None
+    srs_sha256: str | None = None
+    weights_bound: bool | None = None
+    checked_by: str | None = None
+    policy: str | None = None
+    seconds: float | None = None
+    warnings: list[str] = []
+    produced_here: bool | None = None  # verify --url: the node made this proof itself
+
+
+class EvmVerifyOutput(VerifyOutput):
+    """``zkverify evm verify --json``: the same verdict, with the EVM call's figures."""
+
+    gas: int | None = None
+    deploy_gas: int | None = None
+    backend: str | None = None
+    address: str | None = None
+    runtime_size: int | None = None
+    code_checked: bool | None = None
+    code_reason: str | None = None
 
 
 class EstimateOutput(_Out):
@@ -200,6 +234,7 @@ def models() -> dict[str, type[BaseModel]]:
         "manifest": Manifest, "proof-bundle": ProofBundle, "spec": _spec_model(),
         "batch-summary": BatchSummary, "error": ErrorOutput, "export": ExportOutput,
         "build": BuildOutput, "prove": ProveOutput, "verify": VerifyOutput,
+        "evm-verify": EvmVerifyOutput, "card": Card,
         "estimate": EstimateOutput, "evm-export": EvmExportOutput,
         "evm-calldata": EvmCalldataOutput, "cache-info": CacheInfoOutput,
         "cache-prune": CachePruneOutput, "doctor": DoctorOutput,

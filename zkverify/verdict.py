@@ -317,6 +317,11 @@ def canonical_proof_hash(proof: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def claims_hold(claimed: Any, proven: dict[str, Any], key: str) -> bool:
+    """Whether ``claimed`` equals the decoded ``key`` ("inputs"/"outputs") exactly (rule 7)."""
+    return _same_values(claimed, proven[key + "_felts"], proven[key + "_scale"])
+
+
 def _same_values(claimed: Any, felts: list[list[str]] | None, scales: list[int]) -> bool:
     """Exact, in the field: c matches f at scale s only when c * 2**s is the integer f."""
     if claimed is None or felts is None:
@@ -337,7 +342,8 @@ def _same_prediction(claimed: Any, proven: Any) -> bool:
 
 
 def _is_number(x: Any) -> bool:
-    return type(x) in (int, float) and math.isfinite(x)
+    # Python ints are exact at any size (math.isfinite would overflow on a 400-digit one).
+    return type(x) is int or (type(x) is float and math.isfinite(x))
 
 
 def _is_hex(x: Any, n: int) -> bool:

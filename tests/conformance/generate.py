@@ -25,6 +25,7 @@ TESTS = HERE.parent
 sys.path.insert(0, str(TESTS.parent))
 
 PUBLIC = ("card.json", "settings.json", "vk.key", "kzg.srs")
+LONG_INT = "<a 5000-digit integer>"
 TINY = {"input_scale": 7, "param_scale": 7, "logrows": 10, "decomp_base": 32, "decomp_legs": 4}
 
 
@@ -201,12 +202,20 @@ def main() -> None:
          "invalid", "visibility")
     case("weights_swapped_under_hashed_params", "tiny_hashed", swapped, "invalid",
          "proof.instances", "weights are not the circuit's")
+    case("output_huge_integer", "tiny", mut(g, lambda b: b["outputs"][0].__setitem__(0, 10**400)),
+         "invalid", "outputs")
+    case("prediction_huge_integer", "tiny", mut(g, lambda b: b.update(prediction=10**400)),
+         "invalid", "prediction")
+    # Longer than Python's int-from-string limit: written by hand below (json.dumps refuses it).
+    case("output_5000_digit_integer", "tiny", mut(g, lambda b: b["outputs"][0].__setitem__(
+        0, LONG_INT)), "invalid", "outputs")
     case("not_a_bundle", "tiny", {"format": "other/1"}, "error")
     case("not_an_object", "tiny", [1, 2], "error")
     case("srs_file_modified", "tiny_bad_srs", g, "error", reason="kzg.srs")
 
     for c in cases:
-        (HERE / "cases" / f"{c['name']}.json").write_text(json.dumps(c) + "\n")
+        text = json.dumps(c).replace(json.dumps(LONG_INT), "9" * 5000)
+        (HERE / "cases" / f"{c['name']}.json").write_text(text + "\n")
     print(f"wrote {len(cases)} cases and {len(os.listdir(HERE / 'circuits'))} circuits")
 
 
