@@ -1,4 +1,4 @@
-// ../main/node_modules/@ezkljs/engine/web/snippets/wasm-bindgen-rayon-3e04391371ad0a8e/src/workerHelpers.js
+// node_modules/@ezkljs/engine/web/snippets/wasm-bindgen-rayon-3e04391371ad0a8e/src/workerHelpers.js
 var _workers;
 async function startWorkers(module2, memory, builder) {
   if (builder.numThreads() === 0) {
@@ -27,7 +27,7 @@ async function startWorkers(module2, memory, builder) {
   builder.build();
 }
 
-// ../main/node_modules/@ezkljs/engine/web/ezkl.js
+// node_modules/@ezkljs/engine/web/ezkl.js
 var wasm;
 var heap = new Array(128).fill(void 0);
 heap.push(void 0, null, true, false);
