@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     from zkverify.circuit import build
-    from zkverify.export import run_onnx
+    from zkverify.exporting import run_onnx
     from zkverify.quantize import circuit_outputs
 
     ap = argparse.ArgumentParser()

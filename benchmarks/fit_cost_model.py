@@ -45,7 +45,7 @@ def machine() -> str:
 def one(onnx: str, run_args: str, sample: str, out: str) -> None:
     """Child process: settings, compile, SRS (cached), setup, prove; print the measurements."""
     from zkverify import engine
-    from zkverify.estimate import public_instances
+    from zkverify.estimating import public_instances
     from zkverify.keys import get_srs
 
     ra = json.loads(run_args)
@@ -133,8 +133,8 @@ def measure_gas() -> None:
     """verifyProof gas in pyrevm (zkverify.evm) for each example circuit at 1, 2 and 4 columns."""
     from zkverify import evm
     from zkverify.circuit import BuildConfig, build
-    from zkverify.estimate import public_instances
-    from zkverify.prove import Prover
+    from zkverify.estimating import public_instances
+    from zkverify.proving import Prover
 
     data = json.loads(DATA.read_text())
     points = []
@@ -160,7 +160,7 @@ def measure_gas() -> None:
 
 
 def fit() -> None:
-    from zkverify.estimate import TARGETS, features
+    from zkverify.estimating import TARGETS, features
 
     data = json.loads(DATA.read_text())
     runs = [r for r in data["runs"] if r["verified"]]

@@ -28,7 +28,7 @@ VISIBILITIES = ("public", "hashed", "private")
 def measure(spec: Path, visibility: str, work: Path) -> dict[str, Any]:
     from zkverify import evm
     from zkverify.circuit import BuildConfig, build
-    from zkverify.prove import prove
+    from zkverify.proving import prove
 
     t0 = time.perf_counter()
     built = build(spec, work / f"{spec.stem}-{visibility}",

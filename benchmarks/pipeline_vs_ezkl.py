@@ -68,8 +68,8 @@ def bare_ezkl(onnx: Path, cal: np.ndarray, sample: list[float], work: Path, repe
 
 def zk(spec: str, out: Path, repeats: int, input_path: Path) -> dict:
     from zkverify.circuit import build
-    from zkverify.prove import Prover
-    from zkverify.verify import verify_bundle
+    from zkverify.proving import Prover
+    from zkverify.verifying import verify_bundle
 
     res, t_build = timed(build, spec, out)
     prover = Prover(out)

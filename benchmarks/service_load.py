@@ -41,7 +41,7 @@ TINY_RUN_ARGS = {"input_scale": 7, "param_scale": 7, "logrows": 10, "decomp_base
 
 def build_tiny(work: Path) -> Path:
     from zkverify.circuit import BuildConfig, build
-    from zkverify.export import export_model
+    from zkverify.exporting import export_model
 
     export_model(f"{ROOT / 'tests' / 'tiny_model.py'}:tiny_mlp", (1, 4), work / "model")
     build(work / "model" / "network.onnx", work / "tiny_mlp",

@@ -33,8 +33,8 @@ MAX_ERROR = 0.05
 
 def main(names: list[str]) -> None:
     from zkverify.circuit import BuildConfig, build
-    from zkverify.prove import Prover
-    from zkverify.tune import tune
+    from zkverify.proving import Prover
+    from zkverify.tuning import tune
 
     names = names or sorted(p.stem for p in (ROOT / "circuits").glob("*.toml"))
     work = Path(tempfile.mkdtemp(prefix="zkverify-tvd-"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from zkverify.circuit import BuildConfig, build
-from zkverify.export import export_model
+from zkverify.exporting import export_model
 from zkverify.manifest import CircuitDir, ProofBundle
-from zkverify.prove import prove
+from zkverify.proving import prove
 
 TESTS = Path(__file__).parent
 # Small fixed-point settings: logrows 10 proves in ~0.3 s on 2 cores.

@@ -19,7 +19,7 @@ import httpx
 import uvicorn
 
 from zkverify.manifest import CircuitDir
-from zkverify.prove import load_card
+from zkverify.proving import load_card
 from zkverify.service import create_app
 from zkverify.verdict import decode, prediction
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from zkverify.batch import JOURNAL, SUMMARY, bundle_name, is_batch_input, read_journal, run_batch
 from zkverify.cli import cli
 from zkverify.manifest import CircuitDir, ProofBundle
-from zkverify.verify import verify_bundle
+from zkverify.verifying import verify_bundle
 
 ZKVERIFY = str(Path(sys.executable).parent / "zkverify")
 
@@ -203,7 +203,7 @@ def test_ray_node_without_the_circuit_gets_it_from_the_object_store(tiny_circuit
     import ray
 
     from zkverify.backends import _local_circuit
-    from zkverify.prove import PROVE_FILES
+    from zkverify.proving import PROVE_FILES
 
     files = {n: ray.put(tiny_circuit.file(n).read_bytes()) for n in PROVE_FILES}
     task = ray.remote(num_cpus=1)(_local_circuit)

@@ -276,7 +276,7 @@ def test_static_unbound_weights_are_said_in_the_verdict(
     """A circuit built with private params (asked for explicitly): valid, and the page says
     that nothing binds the weights, in the verdict line and in the details."""
     from zkverify.circuit import build
-    from zkverify.prove import prove
+    from zkverify.proving import prove
 
     from .conftest import tiny_config
 

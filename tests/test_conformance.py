@@ -14,7 +14,7 @@ from zkverify.errors import BundleError, CircuitError
 from zkverify.files import read_json
 from zkverify.manifest import CircuitDir
 from zkverify.verdict import ProofCheck, decide
-from zkverify.verify import ezkl_check, load_public
+from zkverify.verifying import ezkl_check, load_public
 
 HERE = Path(__file__).parent / "conformance"
 CASES = sorted((HERE / "cases").glob("*.json"))

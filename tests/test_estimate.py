@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from zkverify.circuit import build
 from zkverify.cli import cli
-from zkverify.estimate import cost_model, predict, public_instances
+from zkverify.estimating import cost_model, predict, public_instances
 from zkverify.manifest import CircuitDir
-from zkverify.prove import Prover
+from zkverify.proving import Prover
 
 from .conftest import tiny_config
 

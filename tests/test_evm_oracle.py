@@ -14,7 +14,7 @@ import pytest
 from tests.evm_fixtures import change_last_output, flip_proof_byte
 from zkverify import evm
 from zkverify.manifest import CircuitDir, ProofBundle
-from zkverify.prove import prove
+from zkverify.proving import prove
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "contracts" / "oracle.py"
 

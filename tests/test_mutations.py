@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from zkverify import evm
 from zkverify.manifest import CircuitDir
 from zkverify.verdict import FIELD_MODULUS, ProofCheck, decide
-from zkverify.verify import ezkl_check, load_public
+from zkverify.verifying import ezkl_check, load_public
 
 from .service_fixtures import tampered
 

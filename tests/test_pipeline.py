@@ -15,7 +15,7 @@ import zkverify
 from zkverify.circuit import build
 from zkverify.cli import cli
 from zkverify.errors import ToleranceError
-from zkverify.export import run_onnx
+from zkverify.exporting import run_onnx
 from zkverify.files import sha256_file
 from zkverify.manifest import CircuitDir, ProofBundle
 

@@ -18,9 +18,9 @@ from tests.service_fixtures import TAMPERINGS, TOKEN, ThreadServer, tampered
 from zkverify.card import Card
 from zkverify.errors import CircuitError
 from zkverify.manifest import SETTINGS, SRS, VK, CircuitDir, ProofBundle
-from zkverify.prove import prove
+from zkverify.proving import prove
 from zkverify.service import create_app
-from zkverify.verify import verify_bundle
+from zkverify.verifying import verify_bundle
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_BODY = 100_000

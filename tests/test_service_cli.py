@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from tests.service_fixtures import TOKEN, ThreadServer, free_port, tampered
 from zkverify.cli import cli
 from zkverify.manifest import CircuitDir, ProofBundle
-from zkverify.verify import verify_bundle
+from zkverify.verifying import verify_bundle
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,10 @@ from zkverify.circuit import build
 from zkverify.cli import cli
 from zkverify.errors import UsageError
 from zkverify.manifest import CircuitDir, ProofBundle
-from zkverify.prove import prove
+from zkverify.proving import prove
 from zkverify.solc import compile_sources
 from zkverify.verdict import felt_int
-from zkverify.verify import verify_bundle
+from zkverify.verifying import verify_bundle
 
 from .conftest import tiny_config
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from zkverify.cli import cli
 from zkverify.errors import UsageError
 from zkverify.manifest import CircuitDir
-from zkverify.prove import Prover
-from zkverify.tune import SearchSpace, min_logrows, tune
-from zkverify.verify import verify_bundle
+from zkverify.proving import Prover
+from zkverify.tuning import SearchSpace, min_logrows, tune
+from zkverify.verifying import verify_bundle
 
 SPACE = SearchSpace(scales=(1, 6, 7), decomp=((32, 4), (1024, 2)), inner_cols=(2,), prove_top=2)
 
@@ -52,7 +52,7 @@ def test_tuned_bound_holds_when_measured_independently(tiny_onnx: Path, tmp_path
     import numpy as np
 
     from zkverify.circuit import RANDOM_SAMPLES
-    from zkverify.export import run_onnx
+    from zkverify.exporting import run_onnx
 
     out = tmp_path / "tuned"
     tune(tiny_onnx, out, max_error=0.05, space=SearchSpace(scales=(6, 7), prove_top=1))

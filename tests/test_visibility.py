@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from zkverify.circuit import build
 from zkverify.cli import cli
-from zkverify.export import run_onnx
+from zkverify.exporting import run_onnx
 from zkverify.manifest import CircuitDir, ProofBundle
-from zkverify.prove import prove
-from zkverify.verify import verify_bundle
+from zkverify.proving import prove
+from zkverify.verifying import verify_bundle
 
 from .conftest import TINY_RUN_ARGS, tiny_config
 

@@ -67,7 +67,7 @@ def test_js_decodes_every_visibility_like_python(tiny_circuit: Any, tmp_path: Pa
     """Real proofs under each visibility: the page's rules find the same values as Python's
     decode_instances, and a proof one instance short is rejected by the instance count."""
     from zkverify.circuit import build
-    from zkverify.prove import prove
+    from zkverify.proving import prove
 
     from .conftest import TINY_RUN_ARGS, tiny_config
     from .test_conformance_js import run_conformance

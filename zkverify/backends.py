@@ -21,7 +21,7 @@ import numpy as np
 
 from .batch import Outcome, prove_item
 from .errors import EngineError, UsageError
-from .prove import PROVE_FILES, Prover
+from .proving import PROVE_FILES, Prover
 
 Record = Callable[[Outcome], None]
 Tasks = list[tuple[int, np.ndarray]]

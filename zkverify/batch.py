@@ -37,7 +37,7 @@ from .errors import InputError, ZkVerifyError
 from .files import sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_input
 from .manifest import ProofBundle
-from .prove import Prover
+from .proving import Prover
 
 JOURNAL, SUMMARY = "journal.jsonl", "summary.json"
 _STALE_TMP = re.compile(r"^\.(proof-\d+\.json|summary\.json)\..*\.tmp$")

@@ -17,7 +17,7 @@ import numpy as np
 from . import cache, engine
 from .card import Card, SrsInfo, TensorInfo
 from .errors import CacheError, EngineError, ModelError, ToleranceError, UsageError
-from .estimate import record as estimate_record
+from .estimating import record as estimate_record
 from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
 from .keys import DevSrsWarning, cached_keys, get_keys, get_srs, pk_sha256
@@ -113,7 +113,7 @@ def plan(source: str | Path, config: BuildConfig) -> _Plan:
 def materialize_onnx(p: _Plan, dest: Path) -> tuple[int, ...]:
     """Write the plan's model to ``dest`` (export or copy) and return its input shape."""
     if p.spec is not None and p.spec.factory:
-        from .export import export_model
+        from .exporting import export_model
 
         assert p.config.input_shape is not None
         res = export_model(p.spec.factory, p.config.input_shape, dest.parent, p.spec.weights)
@@ -215,7 +215,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         link_or_copy(keys.pk, cd.pk)
         _link_checked(keys.compiled, cd.compiled, keys.hashes["model.compiled"])
         _link_checked(keys.vk, cd.vk, keys.hashes["vk.key"])
-        from .export import run_onnx
+        from .exporting import run_onnx
 
         out_shape = list(run_onnx(cd.onnx, [samples[0].reshape(shape)])[0].shape)
         classifier = c.classifier if c.classifier is not None else math.prod(out_shape) > 1

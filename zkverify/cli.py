@@ -76,7 +76,7 @@ def console() -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def export(spec: str, input_shape: str, weights: Path | None, out: Path, as_json: bool) -> None:
     """Export a torch module (file.py:factory or package.module:factory) to ONNX."""
-    from .export import export_model, parse_shape
+    from .exporting import export_model, parse_shape
     from .outputs import output_dir
 
     shape = parse_shape(input_shape)
@@ -191,7 +191,7 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     from .batch import is_batch_input
     from .outputs import bundle_path, output_dir
     from .progress import for_terminal
-    from .prove import Prover
+    from .proving import Prover
 
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
@@ -239,7 +239,7 @@ def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
     if url is not None:
         from .client import verify_remote
         from .manifest import BUNDLE_FORMAT
-        from .verify import bundle_data
+        from .verifying import bundle_data
 
         raw = bundle_data(Path(paths[-1]))
         if not isinstance(raw, dict) or raw.get("format") != BUNDLE_FORMAT:
@@ -251,7 +251,7 @@ def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
                                 f"{result.get('srs')}, not the KZG ceremony's")
         code = (4 if result.get("policy") else 0) if result["valid"] else 1
     else:
-        from .verify import verify_bundle
+        from .verifying import verify_bundle
 
         verdict = verify_bundle(Path(paths[0]), Path(paths[-1]),
                                 require_ceremony_srs=require_ceremony_srs)

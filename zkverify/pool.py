@@ -225,7 +225,7 @@ def _watch_parent(parent: int, interval: float = 1.0) -> None:
 
 
 def _load_provers(paths: list[str]) -> None:
-    from .prove import Prover
+    from .proving import Prover
 
     for p in paths:
         _PROVERS[p] = Prover(p)
@@ -235,7 +235,7 @@ def prove_job(path: str, values: list[float]) -> tuple[dict[str, Any], float]:
     """Prove one (already shape-checked) input; returns the bundle as JSON data and seconds."""
     import numpy as np
 
-    from .prove import Prover
+    from .proving import Prover
 
     prover = _PROVERS.get(path) or _PROVERS.setdefault(path, Prover(path))
     t0 = time.perf_counter()
@@ -254,7 +254,7 @@ def prove_job(path: str, values: list[float]) -> tuple[dict[str, Any], float]:
 def verify_job(path: str, bundle: dict[str, Any]) -> dict[str, Any]:
     """The verdict on a bundle (zkverify.verdict.decide); a proof that cannot be checked is invalid."""
     from .errors import BundleError, CircuitError
-    from .verify import verify_bundle
+    from .verifying import verify_bundle
 
     try:
         return verify_bundle(path, bundle).to_dict()

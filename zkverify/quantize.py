@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .export import run_onnx
+from .exporting import run_onnx
 from .inputs import ezkl_input
 
 

@@ -38,7 +38,7 @@ from .limits import ClientLimiter, OnceCache, RateLimited
 from .manifest import BUNDLE_FORMAT, CARD, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from .pool import Overloaded, WorkerPool, prove_job, verifier_job, verify_job
-from .prove import Prover
+from .proving import Prover
 from .store import ProofStore
 
 log = logging.getLogger("zkverify.service")

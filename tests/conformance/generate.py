@@ -33,7 +33,7 @@ def build(root: Path, factory: str, name: str, logrows: int = 10, classifier: bo
           **vis: str) -> Path:
     from zkverify.circuit import BuildConfig
     from zkverify.circuit import build as run_build
-    from zkverify.export import export_model
+    from zkverify.exporting import export_model
 
     model = root / f"{name}-model"
     export_model(f"{TESTS / 'tiny_model.py'}:{factory}", (1, 4), model)
@@ -54,7 +54,7 @@ def publish(cd: Path, name: str) -> Path:
 
 
 def prove(cd: Path) -> dict[str, Any]:
-    from zkverify.prove import prove as run_prove
+    from zkverify.proving import prove as run_prove
 
     data: dict[str, Any] = run_prove(cd, cd / "input.json").model_dump(mode="json")
     return data

@@ -15,7 +15,7 @@ from ..cli import emit_json
 def doctor(as_json: bool) -> None:
     """Check the installation: exit 0 when build/prove/verify can run, 1 when the core is missing."""
     from ..doctor import report
-    from ..estimate import human_bytes
+    from ..estimating import human_bytes
 
     rep = report()
     if as_json:

@@ -146,7 +146,7 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
     from ..manifest import CircuitDir
     from ..progress import for_terminal
     from ..verdict import decide
-    from ..verify import bundle_data, load_public
+    from ..verifying import bundle_data, load_public
 
     if address is not None and rpc_url is None:
         _fail("--address needs --rpc URL", EXIT_USAGE)

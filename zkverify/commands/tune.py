@@ -38,8 +38,8 @@ def tune(source: str, out: Path, calibration_data: Path | None, input_visibility
     """Search scales, logrows, decomposition and columns for the cheapest accurate circuit."""
     from ..outputs import output_dir
     from ..progress import for_terminal
-    from ..tune import SearchSpace
-    from ..tune import tune as run_tune
+    from ..tuning import SearchSpace
+    from ..tuning import tune as run_tune
 
     output_dir(out)
     cfg = _config(name=name, input_visibility=input_visibility, output_visibility=output_visibility,
@@ -67,7 +67,7 @@ def print_candidates(con: Any, res: Any, shown_unproved: int = 5) -> None:
     from rich import box
     from rich.table import Table
 
-    from ..estimate import human_bytes
+    from ..estimating import human_bytes
 
     proved = [c for c in res.candidates if c.prove_seconds is not None or
               c.status.startswith("failed")]
@@ -115,7 +115,7 @@ def _s(v: float | None) -> str:
 def estimate(source: str, calibration_data: Path | None, max_logrows: int | None,
              as_json: bool) -> None:
     """Predict rows, logrows, pk size, setup/prove time, memory and gas before key setup."""
-    from ..estimate import estimate_source, lines
+    from ..estimating import estimate_source, lines
 
     cfg = _config(calibration_data=calibration_data,
                   run_args={"logrows": max_logrows} if max_logrows else None)

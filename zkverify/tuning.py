@@ -38,7 +38,7 @@ from .circuit import (
     refuse_unbound_weights,
 )
 from .errors import EngineError, UsageError
-from .estimate import predict
+from .estimating import predict
 from .inputs import ezkl_input
 from .keys import DevSrsWarning, get_srs
 from .progress import NullProgress
@@ -96,7 +96,7 @@ class _Bench:
         self.shape = materialize_onnx(self.plan, self.onnx)
         samples = load_calibration(self.plan, self.shape, [])
         self.samples = samples[: space.max_samples]
-        from .export import run_onnx
+        from .exporting import run_onnx
 
         out = run_onnx(self.onnx, [self.samples[0].reshape(self.shape)])[0]
         c = self.plan.config
