@@ -61,14 +61,17 @@ def one_line_detail(r: httpx.Response) -> str:
 def test_lists_hosted_circuits_with_their_hashes(client: httpx.Client, tiny_circuit: CircuitDir) -> None:
     listing = client.get("/v1/circuits").json()
     hashes = tiny_circuit.hashes()
-    assert [c["id"] for c in listing] == ["tiny_mlp"]
+    card_id = Card.load(tiny_circuit.card).circuit_id
+    assert [(c["id"], c["name"]) for c in listing] == [(card_id, "tiny_mlp")]
     c = listing[0]
     assert {k: c[k] for k in ("name", "model_sha256", "settings_sha256", "vk_sha256")} == hashes
     assert c["logrows"] == tiny_circuit.load_manifest().logrows
-    assert c["files"]["vk"] == "/v1/circuits/tiny_mlp/files/vk.key"
-    assert c["files"]["card"] == "/v1/circuits/tiny_mlp/files/card.json"
-    assert c["circuit_id"] == Card.load(tiny_circuit.card).circuit_id
-    assert client.get("/v1/circuits/tiny_mlp").json() == c
+    assert c["files"]["vk"] == f"/v1/circuits/{card_id}/files/vk.key"
+    assert c["files"]["card"] == f"/v1/circuits/{card_id}/files/card.json"
+    # Routes accept the circuit id or the name.
+    assert client.get("/v1/circuits/tiny_mlp").json() == c == client.get(f"/v1/circuits/{card_id}").json()
+    assert client.get(c["files"]["card"]).content == tiny_circuit.card.read_bytes()
+    assert client.get("/v1/circuits/" + "0" * 64).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["card.json", VK, SETTINGS, SRS])

@@ -75,7 +75,7 @@ def prove(circuit_dir: PathLike, input: PathLike | np.ndarray | list[Any],  # no
 
 
 def verify(circuit_dir: PathLike, bundle: ProofBundle | dict[str, Any] | PathLike, *,
-           require_ceremony_srs: bool = False) -> Verdict:
+           require_ceremony_srs: bool = False, circuit_id: str | None = None) -> Verdict:
     """``zkverify verify``: the verdict on a bundle (a ProofBundle, its JSON, or a path).
 
     ``circuit_dir`` needs ``card.json``, ``settings.json``, ``vk.key`` and ``kzg.srs``. The
@@ -84,7 +84,8 @@ def verify(circuit_dir: PathLike, bundle: ProofBundle | dict[str, Any] | PathLik
     """
     from .verifying import verify_bundle
 
-    return verify_bundle(circuit_dir, bundle, require_ceremony_srs=require_ceremony_srs)
+    return verify_bundle(circuit_dir, bundle, require_ceremony_srs=require_ceremony_srs,
+                         circuit_id=circuit_id)
 
 
 def tune(source: PathLike, out_dir: PathLike | None, *, max_error: float | None = None,

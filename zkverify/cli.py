@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from .__about__ import __version__
-from .cli_options import FRACTION, NON_NEGATIVE, max_logrows_option, output_option
+from .cli_options import FRACTION, NON_NEGATIVE, circuit_id_option, max_logrows_option, output_option
 
 VISIBILITY = click.Choice(["public", "private", "hashed", "fixed", "polycommit"],
                           case_sensitive=False)
@@ -222,9 +222,10 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
 @click.option("--url", help="Ask a zkverify server (it verifies against its hosted circuit).")
 @click.option("--require-ceremony-srs", is_flag=True,
               help="Refuse (exit 4) a valid proof whose SRS is not the KZG ceremony's.")
+@circuit_id_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
-           as_json: bool) -> None:
+           circuit_id: str | None, as_json: bool) -> None:
     """Verify a proof bundle: exit 0 valid, 1 invalid, 2 usage, 3 node down, 4 refused by policy.
 
     CIRCUIT_DIR needs card.json, settings.json, vk.key and kzg.srs (a full circuit directory
@@ -246,6 +247,10 @@ def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
             raise BundleError(f"{paths[-1]}: not a zkverify proof bundle (expected format "
                               f"{BUNDLE_FORMAT!r})")
         result = verify_remote(url, raw)
+        if circuit_id is not None and result.get("circuit_id") != circuit_id:
+            result.update(valid=False, field="circuit", prediction=None, outputs=None, inputs=None,
+                          reason=f"the node checked circuit {str(result.get('circuit_id'))[:16]}…, "
+                                 f"not the pinned --circuit-id {circuit_id[:16]}…")
         if require_ceremony_srs and result.get("valid") and result.get("srs") != "ceremony":
             result["policy"] = (f"--require-ceremony-srs: the node says the circuit's SRS is "
                                 f"{result.get('srs')}, not the KZG ceremony's")
@@ -254,7 +259,7 @@ def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
         from .verifying import verify_bundle
 
         verdict = verify_bundle(Path(paths[0]), Path(paths[-1]),
-                                require_ceremony_srs=require_ceremony_srs)
+                                require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id)
         result, code = verdict.to_dict(), verdict.exit_code
     if as_json:
         emit_json(result)

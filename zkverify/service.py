@@ -55,9 +55,10 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 @dataclass(frozen=True)
 class Hosted:
-    """One circuit this node serves (id = manifest name)."""
+    """One circuit this node serves: ``circuit_id`` (sha256 of its card) names it, and so does
+    ``name`` (the manifest's, unique on this node); routes accept either."""
 
-    id: str
+    name: str
     cd: CircuitDir
     manifest: Manifest
     hashes: dict[str, str]
@@ -66,8 +67,8 @@ class Hosted:
 
     def info(self) -> dict[str, Any]:
         m = self.manifest
-        base = f"/v1/circuits/{self.id}/files/"
-        return {"id": self.id, "name": m.name, "circuit_id": self.circuit_id,
+        base = f"/v1/circuits/{self.circuit_id}/files/"
+        return {"id": self.circuit_id, "name": m.name, "circuit_id": self.circuit_id,
                 **{k: v for k, v in self.hashes.items() if k != "name"},
                 "logrows": m.logrows, "input_shapes": m.input_shapes, "output_shapes": m.output_shapes,
                 "classifier": m.classifier, "visibility": m.visibility, "ezkl_version": m.ezkl_version,
@@ -78,6 +79,11 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
     """Load and check the circuit directories; ids must be unique."""
     hosted: dict[str, Hosted] = {}
     for p in paths:
+        cd = CircuitDir(p)
+        if cd.card.is_file() and not (cd.pk.is_file() or cd.compiled.is_file()):
+            raise CircuitError(f"{cd.path}: holds only a circuit's public files (card, settings, vk, "
+                               "SRS); serve needs the full circuit directory that `zkverify build` "
+                               "wrote (pk.key, model.compiled)")
         prover = Prover(p)  # checks every file proving needs, and the input shape
         cd, hashes = prover.cd, prover.cd.check_integrity()
         cid = prover.manifest.name
@@ -140,10 +146,15 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
     app.state.verifiers = verifiers
     _error_handlers(app, metrics, hosted)
 
+    by_id = {h.circuit_id: h for h in hosted.values()}
+
     def circuit(cid: str) -> Hosted:
-        if cid not in hosted:
-            raise HTTPException(404, f"unknown circuit {cid!r} (this node hosts: {', '.join(hosted)})")
-        return hosted[cid]
+        """A hosted circuit by its id (the card's sha256) or its name."""
+        h = by_id.get(cid) or hosted.get(cid)
+        if h is None:
+            raise HTTPException(404, f"unknown circuit {cid[:80]!r} (this node hosts: "
+                                     f"{', '.join(hosted)})")
+        return h
 
     @app.get("/v1/circuits", summary="The circuits this node hosts")
     def list_circuits() -> list[dict[str, Any]]:
@@ -173,12 +184,12 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
             except ZkVerifyError as e:
                 if isinstance(e, ServiceError):
                     raise  # overloaded, timed out, a worker died: worth retrying, not remembered
-                raise HTTPException(404, f"no Solidity verifier for {cid!r}: "
+                raise HTTPException(404, f"no Solidity verifier for {h.name!r}: "
                                          f"{public_message(str(e), hosted)}") from None
             return source
 
         # One build per circuit at a time, kept; a failure is kept for verifier_retry seconds.
-        source = await verifiers.get(cid, make, lambda e: HTTPException(e.status_code, e.detail)
+        source = await verifiers.get(h.name, make, lambda e: HTTPException(e.status_code, e.detail)
                                      if isinstance(e, HTTPException) else e)
         return PlainTextResponse(source, media_type=PUBLIC_FILES[name])
 
@@ -202,11 +213,12 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
             raise HTTPException(422, f"the circuit cannot prove this input: {e}") from None
         bundle = ProofBundle.model_validate(bundle_data)
         proof_hash = bundle.proof_hash()
-        await asyncio.to_thread(store.record, proof_hash, h.id, bundle.created_at, bundle_data,
+        await asyncio.to_thread(store.record, proof_hash, h.name, bundle.created_at, bundle_data,
                                 bundle.prediction)
-        metrics.proofs.labels(h.id).inc()
-        metrics.proving.labels(h.id).observe(seconds)
-        return {"circuit": h.id, "prediction": bundle.prediction, "proof_hash": proof_hash,
+        metrics.proofs.labels(h.name).inc()
+        metrics.proving.labels(h.name).observe(seconds)
+        return {"circuit": h.name, "circuit_id": h.circuit_id, "prediction": bundle.prediction,
+                "proof_hash": proof_hash,
                 "prove_seconds": round(seconds, 4), "bundle": bundle_data}
 
     @app.post("/v1/verify", summary="Verify a proof bundle against the hosted circuit it names",
@@ -231,7 +243,7 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
                               f"{str(ref.get('name'))[:80]!r}, vk {str(ref.get('vk_sha256'))[:12]}…); "
                               f"this node hosts: {', '.join(hosted)}"}
         verdict = await pools["verify"].run(verify_job, str(h.cd.path), data)
-        verdict["circuit"] = h.id
+        verdict["circuit"] = h.name
         verdict["produced_here"] = (verdict.get("proof_hash") is not None and await asyncio.to_thread(
             store.get, verdict["proof_hash"]) is not None)
         metrics.verifications.labels("valid" if verdict["valid"] else "invalid").inc()
@@ -291,7 +303,7 @@ def public_message(text: str, hosted: dict[str, Hosted]) -> str:
     """``text`` without the server's absolute paths (they tell an attacker the layout):
     a hosted circuit's directory becomes its id, any other path its last component."""
     for h in hosted.values():
-        text = text.replace(str(h.cd.path), h.id)
+        text = text.replace(str(h.cd.path), h.name)
     return _ABS_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 

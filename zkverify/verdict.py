@@ -115,7 +115,7 @@ def settings_visibility(settings: dict[str, Any]) -> dict[str, str]:
 
 
 def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: str,
-           require_ceremony_srs: bool = False) -> Verdict:
+           require_ceremony_srs: bool = False, circuit_id: str | None = None) -> Verdict:
     """The verdict on ``raw`` (a bundle as parsed JSON) for this circuit (docs/VERDICT.md)."""
     t0 = time.perf_counter()
     card = public.card
@@ -131,6 +131,10 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
         f"{card.visibility.get('param')}): the proof holds for any weights of this architecture"]
     proof_hash = None
     try:
+        if circuit_id is not None and circuit_id != card.circuit_id:
+            # A pinned circuit: any other circuit's bundle is invalid, even with its own files.
+            raise Invalid("circuit", f"the circuit files are circuit {card.circuit_id[:16]}…, not "
+                                     f"the pinned --circuit-id {circuit_id[:16]}…")
         _check_shape(raw)
         _check_circuit(raw["circuit"], card)
         proof = raw["proof"]

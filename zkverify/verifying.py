@@ -75,17 +75,18 @@ def bundle_data(bundle: ProofBundle | dict[str, Any] | str | Path) -> Any:
 
 def verify_bundle(circuit_dir: str | Path | CircuitDir | CircuitPublic,
                   bundle: ProofBundle | dict[str, Any] | str | Path, *,
-                  require_ceremony_srs: bool = False) -> Verdict:
+                  require_ceremony_srs: bool = False, circuit_id: str | None = None) -> Verdict:
     """Check that ``bundle`` is a valid proof for this circuit and that its claims match it.
 
     ``circuit_dir`` holds at least ``card.json``, ``settings.json``, ``vk.key`` and ``kzg.srs``;
     ``bundle`` is a ProofBundle, its JSON as a dict, or a path to it. The Verdict is falsy when
-    invalid and reports only proven values.
+    invalid and reports only proven values. ``circuit_id`` pins the circuit: a bundle for any
+    other circuit is invalid, whatever files ``circuit_dir`` holds.
     """
     public = circuit_dir if isinstance(circuit_dir, CircuitPublic) else load_public(circuit_dir)
     try:
         return decide(public, bundle_data(bundle), ezkl_check, checked_by="ezkl",
-                      require_ceremony_srs=require_ceremony_srs)
+                      require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id)
     except BundleError as e:
         if isinstance(bundle, str | Path):
             raise BundleError(f"{bundle}: {e}") from None

@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("tune", "estimate"),
     ("cache", "cache_group"),
     ("doctor", "doctor"),
+    ("fetch", "fetch"),
 ]
 
 

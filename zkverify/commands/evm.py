@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ..cli_options import output_option
+from ..cli_options import circuit_id_option, output_option
 from ..errors import BundleError, EvmError, UsageError, ZkVerifyError
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_EVM = 0, 1, 2, 3
@@ -133,9 +133,10 @@ def calldata_cmd(proof: Path, out_file: Path | None, as_json: bool) -> None:
               help="With --rpc: an already deployed verifier (no deployment, eth_call only).")
 @click.option("--require-ceremony-srs", is_flag=True,
               help="Refuse (exit 4) a valid proof whose SRS is not the KZG ceremony's.")
+@circuit_id_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict and gas as JSON.")
 def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str | None,
-               require_ceremony_srs: bool, as_json: bool) -> None:
+               require_ceremony_srs: bool, circuit_id: str | None, as_json: bool) -> None:
     """Verify on an EVM: exit 0 valid, 1 invalid, 2 usage, 3 EVM error, 4 refused by policy.
 
     The verdict is the same as `zkverify verify` (zkverify.verdict.decide): the bundle's
@@ -161,7 +162,7 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
         with progress.stage("deploying and calling verifyProof"):
             try:
                 verdict = decide(public, raw, check, checked_by="evm" if rpc_url is None else "rpc",
-                                 require_ceremony_srs=require_ceremony_srs)
+                                 require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id)
             except BundleError as e:
                 raise BundleError(f"{proof}: {e}") from None
     evm = calls[0].as_dict() if calls else {"gas": None, "deploy_gas": None, "address": None,
