@@ -95,7 +95,7 @@ async function circuitFiles(bundleBytes) {
   const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
   // The listing names the circuit id (sha256 of the card): the card fetched must hash to it.
   const pinned = typeof c.circuit_id === "string" && c.circuit_id ? { circuitId: c.circuit_id } : {};
-  return { source: `files of circuit ${c.id} hosted by this server`, ...files, ...pinned };
+  return { source: `files of circuit ${c.name || c.id} hosted by this server`, ...files, ...pinned };
 }
 
 function setVerdict(kind, text) {

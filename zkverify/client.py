@@ -45,11 +45,12 @@ def infer_remote(url: str, circuit_id: str | None, input_data: Any, token: str) 
     ``circuit_id`` may be None when the node hosts exactly one circuit.
     """
     if circuit_id is None:
-        ids = [str(c.get("id")) for c in list_circuits(url)]
-        if len(ids) != 1:
-            raise UsageError(f"{_base(url)} hosts {len(ids)} circuits ({', '.join(ids) or 'none'}); "
-                             f"pick one with --circuit")
-        circuit_id = ids[0]
+        listed = list_circuits(url)
+        if len(listed) != 1:
+            names = ", ".join(str(c.get("name") or c.get("id")) for c in listed) or "none"
+            raise UsageError(f"{_base(url)} hosts {len(listed)} circuits ({names}); "
+                             f"pick one with --circuit (its name or id)")
+        circuit_id = str(listed[0].get("id"))
     result = _request("POST", url, f"/v1/circuits/{circuit_id}/infer", InputError, json=input_data,
                       headers={"Authorization": f"Bearer {token}"}, timeout=INFER_TIMEOUT)
     if not isinstance(result, dict) or "bundle" not in result:

@@ -90,7 +90,8 @@ def serve(circuit_dirs: tuple[Path, ...], host: str, port: int, db_path: Path | 
 @click.command("infer")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--url", required=True, help="The zkverify node, e.g. http://127.0.0.1:8000.")
-@click.option("--circuit", "circuit_id", help="Circuit id (needed when the node hosts several).")
+@click.option("--circuit", "circuit_id",
+              help="Circuit id or name (needed when the node hosts several).")
 @output_option("Write the proof bundle here (an existing directory gets INPUT_STEM.proof.json "
                "inside it).", required=False)
 @click.option("--token-file", type=click.Path(path_type=Path),

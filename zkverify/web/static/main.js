@@ -1247,7 +1247,7 @@ async function circuitFiles(bundleBytes) {
   const bytes = await Promise.all(CIRCUIT_FILES.map(([key, name]) => fetchBytes(at(key, name), name)));
   const files = Object.fromEntries(CIRCUIT_FILES.map(([id], i) => [id, bytes[i]]));
   const pinned = typeof c.circuit_id === "string" && c.circuit_id ? { circuitId: c.circuit_id } : {};
-  return { source: `files of circuit ${c.id} hosted by this server`, ...files, ...pinned };
+  return { source: `files of circuit ${c.name || c.id} hosted by this server`, ...files, ...pinned };
 }
 function setVerdict(kind, text) {
   const v = $("verdict");
