@@ -30,6 +30,19 @@ def test_valid_inputs_roundtrip(values: list[float], form: str) -> None:
     assert np.allclose(out, np.asarray(values, dtype=np.float64))
 
 
+def test_ezkls_own_input_file_is_accepted(tiny_circuit, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """ezkl's file as ezkl writes it: input_shapes ignored, output_data checked for form only."""
+    from zkverify.proving import Prover
+
+    x = [0.25, -0.5, 0.75, 0.0]
+    ezkl_file = {"input_data": [x], "input_shapes": [[1, 4]], "output_data": [[0.0, 0.0]]}
+    (tmp_path / "in.json").write_text(json.dumps(ezkl_file))
+    bundle = Prover(tiny_circuit.path).prove_file(tmp_path / "in.json")
+    assert bundle.inputs == [x]
+    with pytest.raises(InputError, match="output_data: expected one list per model output"):
+        coerce_input({"input_data": [x], "output_data": [[0.0], [1.0]]}, (1, 4))
+
+
 @given(json_values)
 def test_any_json_either_parses_to_the_shape_or_raises_input_error(data: object) -> None:
     try:

@@ -33,8 +33,13 @@ def coerce_input(data: Any, shape: Sequence[int], where: str = "input") -> np.nd
     it holds exactly prod(shape) finite numbers.
     """
     if isinstance(data, dict):
-        if set(data) - {"input_data", "output_data"} or "input_data" not in data:
+        # ezkl's own file: `input_shapes` is ignored as ezkl ignores it; `output_data` holds
+        # quantized values, so it is only checked for form.
+        if set(data) - {"input_data", "input_shapes", "output_data"} or "input_data" not in data:
             raise InputError(f"{where}: expected {{\"input_data\": [[...]]}} or a list of numbers")
+        out = data.get("output_data")
+        if out is not None and not (isinstance(out, list) and len(out) == 1):
+            raise InputError(f"{where}: output_data: expected one list per model output (1)")
         data = data["input_data"]
         if isinstance(data, list) and len(data) != 1:
             raise InputError(f"{where}: the model has one input, input_data has {len(data)}")
