@@ -123,9 +123,10 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
         got = raw.get("format") if isinstance(raw, dict) else None
         raise BundleError(f"not a zkverify proof bundle (format {got!r}, expected {BUNDLE_FORMAT!r})")
     provenance = card.srs_provenance()
-    base: dict[str, Any] = {"circuit": card.name, "circuit_id": card.circuit_id, "srs": provenance,
-            "srs_sha256": card.srs_sha256, "weights_bound": card.weights_bound,
-            "checked_by": checked_by}
+    base: dict[str, Any] = {
+        "circuit": card.name, "circuit_id": card.circuit_id, "srs": provenance,
+        "srs_sha256": card.srs_sha256, "weights_bound": card.weights_bound,
+        "checked_by": checked_by}
     warnings = [] if card.weights_bound else [
         "the weights are not bound by this circuit (param visibility "
         f"{card.visibility.get('param')}): the proof holds for any weights of this architecture"]
@@ -149,7 +150,7 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
             raise Invalid("proof.instances", "the weights are not the circuit's (the params-hash "
                                              "instance differs from the one recorded at build)")
         for key in ("inputs", "outputs"):
-            if not _same_values(raw.get(key), proven[key + "_felts"], proven[key + "_scale"]):
+            if not claims_hold(raw.get(key), proven, key):
                 raise Invalid(key, f"the bundle's {key} do not match the public {key} in the proof")
         predicted = prediction(card, proven["outputs"])
         if not _same_prediction(raw.get("prediction"), predicted):
