@@ -188,3 +188,15 @@ def test_lean_install_verifies_without_torch(tiny_circuit: CircuitDir, tmp_path:
         p = zk("evm", "verify", PUBLIC_TINY, valid)
         assert p.returncode == 0, p.stdout + p.stderr
     print(f"lean install: {seconds:.1f} s")
+
+
+def test_ci_example_uses_the_lean_install() -> None:
+    from zkverify import __version__
+
+    text = (ROOT / "examples" / "ci" / "verify-proof.yml").read_text()
+    runs = [line.split("run:", 1)[1].strip() for line in text.splitlines() if "run:" in line]
+    assert f"pip install 'zkverify=={__version__}'" in runs  # the core, no extra, this version
+    assert not any("[torch]" in r or "torch" in r.split() for r in runs)
+    assert any(r.startswith("zkverify verify ") for r in runs)
+    for name in ("card.json", "settings.json", "vk.key", "kzg.srs"):
+        assert name in text
