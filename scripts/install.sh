@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install zkverify into ./.venv and the node tools (solcjs, anvil, ezkl wasm) into ./node_modules.
-#   bash scripts/install.sh          # what the demo needs
-#   bash scripts/install.sh --dev    # + test/lint tools, the Ray extra, and Debian's chromium (as root)
+#   bash scripts/install.sh          # what the demo needs: the core and the torch extra
+#   bash scripts/install.sh --dev    # + test/lint tools, the serve and Ray extras, and Debian's
+#                                    #   chromium (as root); dev includes the torch extra
+# (A verifier needs neither: `pip install zkverify` is the lean core, see the README.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dev=0
@@ -12,7 +14,7 @@ python -m pip install --quiet --upgrade pip
 if [ "$dev" = 1 ]; then
   python -m pip install --quiet -e '.[dev,ray]'
 else
-  python -m pip install --quiet -e .
+  python -m pip install --quiet -e '.[torch]'
 fi
 npm ci --no-audit --no-fund --loglevel=error
 if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then

@@ -46,19 +46,19 @@ def test_json_errors_are_one_object_on_stdout(tmp_path: Path) -> None:
 
 @pytest.fixture()
 def no_serve_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As if `pip install zkverify` without [serve]: fastapi, uvicorn, httpx cannot be imported."""
-    for mod in ("httpx", "uvicorn", "fastapi", "zkverify.client", "zkverify.service"):
+    """As if `pip install zkverify` without [serve]: fastapi and uvicorn cannot be imported."""
+    for mod in ("uvicorn", "fastapi", "zkverify.service"):
         monkeypatch.setitem(sys.modules, mod, None)
-    monkeypatch.delitem(sys.modules, "zkverify.client")
     monkeypatch.delitem(sys.modules, "zkverify.service")
 
 
 def test_missing_serve_extra_exits_2_with_the_install_command(
         no_serve_extra: None, tiny_bundle_path: Path, tmp_path: Path, tiny_circuit: CircuitDir) -> None:
+    # The HTTP client (httpx) is in the core: verify --url and infer reach the node, here none.
     r = run("verify", "--url", "http://127.0.0.1:9", tiny_bundle_path)
-    assert_one_line_error(r, USAGE, SERVE_INSTALL, "httpx is not installed")
-    r = run("infer", tiny_circuit.input, "--url", "http://127.0.0.1:9")
-    assert_one_line_error(r, USAGE, SERVE_INSTALL)
+    assert_one_line_error(r, 3, "cannot reach the node")
+    r = run("infer", tiny_circuit.input, "--url", "http://127.0.0.1:9", env={"ZKVERIFY_TOKEN": "t"})
+    assert_one_line_error(r, 3, "cannot reach the node")
     r = run("serve", tiny_circuit.path)
     assert_one_line_error(r, USAGE, SERVE_INSTALL, "uvicorn is not installed")
     r = run("serve", tiny_circuit.path, "--json")  # not a serve option: still one line

@@ -18,6 +18,7 @@ from . import cache, engine
 from .card import Card, SrsInfo, TensorInfo
 from .errors import CacheError, EngineError, ModelError, ToleranceError, UsageError
 from .estimating import record as estimate_record
+from .extras import require
 from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import coerce_batch, ezkl_input, load_input_file
 from .keys import DevSrsWarning, cached_keys, get_keys, get_srs, pk_sha256
@@ -110,6 +111,12 @@ def plan(source: str | Path, config: BuildConfig) -> _Plan:
     return _Plan(config.name or path.stem, {"kind": "onnx", "path": str(path)}, None, config)
 
 
+def model_modules(p: _Plan) -> tuple[str, ...]:
+    """What materializing the plan's model imports: torch's exporter and its onnxruntime check
+    for a torch factory, onnx's checker for an .onnx file (all from the torch extra)."""
+    return ("torch", "onnx", "onnxruntime") if p.spec is not None and p.spec.factory else ("onnx",)
+
+
 def materialize_onnx(p: _Plan, dest: Path) -> tuple[int, ...]:
     """Write the plan's model to ``dest`` (export or copy) and return its input shape."""
     if p.spec is not None and p.spec.factory:
@@ -172,6 +179,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
     progress = progress or NullProgress()
     p = plan(source, config or BuildConfig())
     c = p.config
+    require(*model_modules(p), "onnxruntime")  # the float model runs for the quantization report
     refuse_unbound_weights(c)
     out = Path(out_dir)
     refuse_foreign_dir(out)  # before any work: a wrong -o must fail in a second, not a minute

@@ -5,8 +5,9 @@ Every way a command can end badly goes through :func:`run`:
 * a ``ZkVerifyError`` prints ``error: <message>`` and exits with the error's code;
 * click's usage errors print ``error: <message> (see 'zkverify CMD --help')``, exit 2, instead
   of click's four-line block;
-* a missing optional dependency (``fastapi``, ``uvicorn``, ``httpx``, ``ray``) exits 2 and
-  names the install command, so a CI gate never reads it as exit 1, "invalid proof";
+* a missing optional dependency (``torch``, ``onnx``, ``onnxruntime`` for export/build/tune/
+  estimate; ``fastapi``, ``uvicorn`` for serve; ``ray``) exits 2 and names the install command,
+  so a CI gate never reads it as exit 1, "invalid proof";
 * anything else is a bug: ``error: internal error: <type>: <message>``, exit 1, with a hint.
 
 ``--debug`` (or ``ZKVERIFY_DEBUG=1``) lets the exception through, with its traceback. Under
@@ -24,30 +25,11 @@ from typing import Any, NoReturn
 
 import click
 
-from .errors import MissingExtraError, ZkVerifyError
+from .errors import ZkVerifyError
+from .extras import missing_extra
 
 DEBUG_ENV = "ZKVERIFY_DEBUG"
 EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
-
-# Top-level module of an optional dependency -> the extra that installs it.
-EXTRAS = {
-    "fastapi": "serve", "starlette": "serve", "uvicorn": "serve", "httpx": "serve",
-    "prometheus_client": "serve", "ray": "ray",
-}
-
-
-def install_command(extra: str) -> str:
-    return f"pip install 'zkverify[{extra}]'"
-
-
-def missing_extra(e: ModuleNotFoundError) -> MissingExtraError | None:
-    """The user-facing error for an absent optional dependency, or None for a real bug."""
-    root = (e.name or "").split(".")[0]
-    extra = EXTRAS.get(root)
-    if extra is None:
-        return None
-    return MissingExtraError(f"this command needs the '{extra}' extra ({root} is not installed): "
-                             f"{install_command(extra)}")
 
 
 def debug_requested(args: Sequence[str]) -> bool:

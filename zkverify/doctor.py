@@ -1,8 +1,9 @@
 """`zkverify doctor`: what is installed, what is missing and the command that installs it.
 
-The *core* (Python >= 3.11, ezkl, torch, onnx, onnxruntime, a writable cache) is what export,
-build, prove and verify need; doctor exits 1 when any of it is missing. Everything else
-(the serve extra, node, solcjs, anvil, chromium) enables one area and is reported, not required.
+The *core* (Python >= 3.11, ezkl, httpx, a writable cache) is what prove (from a built circuit)
+and verify need: what ``pip install zkverify`` installs. doctor exits 1 when any of it is missing.
+Everything else (the torch extra for export/build, the serve extra, node, solcjs, anvil,
+chromium) enables one area and is reported, not required.
 Versions are read from package metadata or the tool's ``--version``: nothing heavy is imported.
 """
 
@@ -93,19 +94,19 @@ def _program(names: tuple[str, ...], needed_for: str, install: str) -> Check:
 
 def checks() -> list[Check]:
     py_ok = sys.version_info >= (3, 11)
-    serve = "pip install 'zkverify[serve]'"
+    serve, torch = "pip install 'zkverify[serve]'", "pip install 'zkverify[torch]'"
     return [
         Check("zkverify", __version__, True, True, "everything"),
         Check("python", platform.python_version(), py_ok, True, "everything",
               None if py_ok else "install Python 3.11 or newer"),
         _package("ezkl", True, "build, prove, verify"),
-        _package("torch", True, "export"),
-        _package("onnx", True, "build"),
-        _package("onnxruntime", True, "export, build (quantization report)"),
+        _package("httpx", True, "verify --url, infer"),
+        _package("torch", False, "export", torch),
+        _package("onnx", False, "build, tune, estimate", torch),
+        _package("onnxruntime", False, "export, build (quantization report)", torch),
         _package("pyrevm", False, "evm verify (in-process EVM)"),
         _package("fastapi", False, "serve", serve),
         _package("uvicorn", False, "serve", serve),
-        _package("httpx", False, "verify --url, infer", serve),
         _program(("node", "nodejs"), "solcjs, anvil, the browser verifier",
                  "apt-get install nodejs npm (or https://nodejs.org)"),
         _node_tool("solcjs", "ZKVERIFY_SOLCJS", "evm export, evm verify",

@@ -8,8 +8,8 @@ The tree (only the CLI turns these into messages and exit codes)::
     │   ├── CircuitError          missing or inconsistent circuit directory
     │   ├── BundleError           unreadable or malformed proof bundle
     │   ├── ModelError            model spec, weights or ONNX graph that cannot be used
-    │   └── CacheError            a cache entry that is a symlink or cannot be rebuilt
-    │   └── MissingExtraError     an optional dependency (e.g. the serve extra) is not installed
+    │   ├── CacheError            a cache entry that is a symlink or cannot be rebuilt
+    │   └── MissingExtraError     an optional extra (torch, serve, ray) is not installed
     ├── EngineError               ezkl failed ("Failed to ...")
     ├── ToleranceError            quantization error above the bound the user asked for
     ├── InvalidProof              a proof that does not verify: exit 1
@@ -55,8 +55,10 @@ class ModelError(UsageError):
 
 class CacheError(UsageError):
     """A planted symlink in the cache, or a tampered entry zkverify cannot rebuild itself."""
+
+
 class MissingExtraError(UsageError):
-    """A command needs an optional extra (``pip install 'zkverify[serve]'``) that is absent."""
+    """A command needs an optional extra (``pip install 'zkverify[torch]'``) that is absent."""
 
 
 class EngineError(ZkVerifyError):

@@ -106,11 +106,20 @@ def record(settings: dict[str, Any], measured: dict[str, float | None]) -> dict[
 
 def estimate_source(source: str | Path, config: Any = None) -> tuple[Estimate, dict[str, Any]]:
     """The settings `build` would use (export, calibrate, compile: no SRS, no keys) and their cost."""
-    from .circuit import BuildConfig, load_calibration, make_settings, materialize_onnx, plan
+    from .circuit import (
+        BuildConfig,
+        load_calibration,
+        make_settings,
+        materialize_onnx,
+        model_modules,
+        plan,
+    )
+    from .extras import require
     from .files import write_json_atomic
     from .manifest import CircuitDir
 
     p = plan(source, config or BuildConfig())
+    require(*model_modules(p))
     stage = Path(tempfile.mkdtemp(prefix="zkverify-estimate-"))
     try:
         cd = CircuitDir(stage)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError, UsageError
+from .extras import require
 from .files import write_bytes_atomic, write_json_atomic
 from .manifest import INPUT, ONNX
 
@@ -110,6 +111,7 @@ def _state_dict_problem(e: Exception) -> str:
 def export_module(module: Any, input_shape: tuple[int, ...], out_dir: Path,
                   samples: int = 8, seed: int = 0) -> ExportResult:
     """Export ``module`` to ``out_dir/network.onnx`` and check it against onnxruntime."""
+    require("torch", "onnx", "onnxruntime")  # torch.onnx.export needs onnx too
     import torch
 
     out_dir = Path(out_dir)
@@ -151,11 +153,13 @@ def export_module(module: Any, input_shape: tuple[int, ...], out_dir: Path,
 def export_model(spec: str, input_shape: tuple[int, ...], out_dir: Path,
                  weights: Path | None = None) -> ExportResult:
     """The `zkverify export` stage: build the module from its spec and export it."""
+    require("torch", "onnx", "onnxruntime")  # all of them before running the user's factory
     return export_module(build_module(spec, weights), input_shape, out_dir)
 
 
 def run_onnx(model: bytes | Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Run the float model on each input with onnxruntime; returns the first output of each."""
+    require("onnxruntime")
     import onnxruntime as ort
 
     src = model if isinstance(model, bytes) else str(model)

@@ -34,11 +34,13 @@ from .circuit import (
     build,
     load_calibration,
     materialize_onnx,
+    model_modules,
     plan,
     refuse_unbound_weights,
 )
 from .errors import EngineError, UsageError
 from .estimating import predict
+from .extras import require
 from .inputs import ezkl_input
 from .keys import DevSrsWarning, get_srs
 from .progress import NullProgress
@@ -91,6 +93,7 @@ class _Bench:
 
     def __init__(self, source: str | Path, config: BuildConfig, space: SearchSpace) -> None:
         self.plan = plan(source, config)
+        require(*model_modules(self.plan), "onnxruntime")
         self.work = Path(tempfile.mkdtemp(prefix="zkverify-tune-"))
         self.onnx = self.work / "network.onnx"
         self.shape = materialize_onnx(self.plan, self.onnx)
