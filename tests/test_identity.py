@@ -119,6 +119,15 @@ def test_circuit_id_with_a_node(tiny_circuit: CircuitDir, tiny_bundle_path: Path
         assert code == 1 and "pinned --circuit-id" in out
 
 
+def test_inspect_a_public_only_directory(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    for name in ("card.json", "settings.json", "vk.key", "kzg.srs"):
+        shutil.copyfile(tiny_circuit.file(name), tmp_path / name)
+    code, out, _ = run("inspect", tmp_path, "--json")
+    assert code == 0 and json.loads(out)["circuit_id"] == card_id(tiny_circuit)
+    code, out, _ = run("inspect", tmp_path)
+    assert code == 0 and "tiny_mlp" in out and "local-dev" in out
+
+
 def test_serve_needs_a_full_circuit_directory(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
     pub = tmp_path / "pub"
     pub.mkdir()

@@ -39,9 +39,34 @@ def print_build(console: Any, res: BuildResult) -> None:
         console.print("  [dim](no --tolerance given: drift is reported, not enforced)[/]")
 
 
+def _print_card(console: Any, cd: CircuitDir, as_json: bool) -> None:
+    from rich.table import Table
+
+    from .card import Card
+
+    card = Card.load(cd.card)
+    if as_json:
+        console.print_json(json.dumps({"circuit_id": card.circuit_id,
+                                       "card": card.model_dump(mode="json")}))
+        return
+    t = Table(title=f"circuit card {cd.card}", show_header=False)
+    t.add_row("circuit", card.name)
+    t.add_row("circuit id", card.circuit_id)
+    for k in ("model_sha256", "settings_sha256", "vk_sha256", "srs_sha256"):
+        t.add_row(k, getattr(card, k))
+    t.add_row("SRS", f"{card.srs_provenance()} (logrows {card.srs.logrows})")
+    t.add_row("visibility", ", ".join(f"{k} {v}" for k, v in card.visibility.items()))
+    t.add_row("weights bound", "yes" if card.weights_bound else "NO")
+    t.add_row("prediction", card.prediction)
+    console.print(t)
+
+
 def inspect_path(path: Path, console: Any, as_json: bool) -> None:
     if path.is_dir():
         cd = CircuitDir(path)
+        if not cd.manifest_path.is_file() and cd.card.is_file():
+            _print_card(console, cd, as_json)  # a public-only directory (what a node publishes)
+            return
         m = cd.load_manifest()
         if as_json:
             console.print_json(json.dumps(m.model_dump(mode="json")))
