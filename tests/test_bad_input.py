@@ -42,7 +42,7 @@ def det_model(path: Path) -> Path:
 
     x = h.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [4, 4])
     y = h.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [])
-    g = h.make_graph([h.make_node("Det", ["input"], ["output"])], "det", [x], [y])
+    g = h.make_graph([h.make_node("Det", ["input"], ["output"], name="det_node")], "det", [x], [y])
     onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 18)]), str(path))
     return path
 
@@ -64,10 +64,16 @@ def test_build_file_that_is_not_onnx(tmp_path: Path) -> None:
 
 
 def test_build_op_ezkl_cannot_handle(tmp_path: Path) -> None:
+    """An ezkl failure (exit 1, as the README documents), naming the operator and the node;
+    `estimate` says the same before any setup."""
     model = det_model(tmp_path / "det.onnx")
     r = run("build", model, "-o", tmp_path / "c")
-    assert_one_line_error(r, USAGE, "det.onnx", "cannot turn this model into a circuit", "Det")
+    node = "det_node"
+    assert_one_line_error(r, 1, "det.onnx", f'node "{node}"', "operator Det is not supported by ezkl")
     assert entries(tmp_path) == ["det.onnx"]
+    r = run("estimate", model)
+    assert_one_line_error(r, 1, "det.onnx", f'node "{node}"', "operator Det is not supported")
+
 
 
 def test_build_failure_keeps_the_previous_circuit(circuit_copy: CircuitDir, tmp_path: Path) -> None:

@@ -317,8 +317,9 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
     try:
         engine.gen_settings(cd.onnx, cd.settings, **run_args)
     except EngineError as e:
-        raise ModelError(f"{p.source['path']}: ezkl cannot turn this model into a circuit "
-                         f"({e})") from None
+        # An ezkl failure (exit 1, as documented), named by operator and node when ezkl says.
+        why = engine.unsupported_operator(str(e)) or f"ezkl cannot turn this model into a circuit ({e})"
+        raise EngineError(f"{p.source['path']}: {why}") from None
     if c.calibrate:
         fixed_lr = c.run_args.get("logrows")
         engine.calibrate(cal_path, cd.onnx, cd.settings, target, max_logrows=fixed_lr)

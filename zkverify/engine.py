@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,18 @@ RUN_ARG_FIELDS = (
     "check_mode",
     "bounded_log_lookup",
 )
+
+
+_UNSUPPORTED = re.compile(r'node #(\d+) "([^"]*)" Unimplemented\((\w+)\)')
+
+
+def unsupported_operator(message: str) -> str | None:
+    """'node "NAME" (#N): operator OP is not supported by ezkl X' when ezkl (tract) says so."""
+    m = _UNSUPPORTED.search(message)
+    if m is None:
+        return None
+    index, node, op = m.groups()
+    return f'node "{node}" (#{index}): operator {op} is not supported by ezkl {ezkl_version()}'
 
 
 def ezkl_version() -> str:
