@@ -156,12 +156,42 @@ def check_onnx(path: Path) -> tuple[int, ...]:
     return tuple(d.dim_value if d.dim_value > 0 else 1 for d in dims)
 
 
-def load_calibration(p: _Plan, shape: tuple[int, ...], warn: list[str]) -> np.ndarray:
+def output_shape(onnx_path: Path, sample: np.ndarray) -> list[int]:
+    """The model's output shape: from onnxruntime, else (it cannot run the model) the graph."""
+    from .exporting import run_onnx
+
+    try:
+        return list(run_onnx(onnx_path, [sample])[0].shape)
+    except ModelError:
+        import onnx
+
+        dims = onnx.load(str(onnx_path)).graph.output[0].type.tensor_type.shape.dim
+        return [d.dim_value if d.dim_value > 0 else 1 for d in dims]
+
+
+def input_is_integral(onnx_path: Path) -> bool:
+    """Whether the graph's (first) input is an integer or boolean tensor (token ids, masks)."""
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    inits = {i.name for i in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in inits]
+    floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
+              onnx.TensorProto.BFLOAT16}
+    return bool(inputs) and inputs[0].type.tensor_type.elem_type not in floats
+
+
+def load_calibration(p: _Plan, shape: tuple[int, ...], warn: list[str],
+                     integral: bool = False) -> np.ndarray:
     data_path = p.config.calibration_data
     if data_path is None:
+        rng = np.random.default_rng(0)
+        if integral:  # an integer input (ids, a 0/1 mask): random small integers, never fractions
+            warn.append(f"no calibration data: calibrating on {RANDOM_SAMPLES} random integer "
+                        f"inputs in [0, 2); pass --calibration-data for figures that mean something")
+            return rng.integers(0, 2, size=(RANDOM_SAMPLES, math.prod(shape))).astype(np.float64)
         warn.append(f"no calibration data: calibrating on {RANDOM_SAMPLES} random inputs in "
                     f"[-1, 1); pass --calibration-data for figures that mean something")
-        rng = np.random.default_rng(0)
         return rng.uniform(-1, 1, size=(RANDOM_SAMPLES, math.prod(shape)))
     raw = load_input_file(data_path)
     if isinstance(raw, dict) and "input_data" in raw:
@@ -190,7 +220,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         cd = CircuitDir(stage)
         with progress.stage("export model" if p.spec and p.spec.factory else "check model"):
             shape = materialize_onnx(p, cd.onnx)
-        samples = load_calibration(p, shape, warn)
+        samples = load_calibration(p, shape, warn, integral=input_is_integral(cd.onnx))
         cal_path = stage / "calibration.json"
         write_json_atomic(cal_path, {"input_data": [samples.reshape(-1).tolist()]}, indent=None)
         write_json_atomic(cd.input, ezkl_input(samples[0]))
@@ -223,9 +253,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         link_or_copy(keys.pk, cd.pk)
         _link_checked(keys.compiled, cd.compiled, keys.hashes["model.compiled"])
         _link_checked(keys.vk, cd.vk, keys.hashes["vk.key"])
-        from .exporting import run_onnx
-
-        out_shape = list(run_onnx(cd.onnx, [samples[0].reshape(shape)])[0].shape)
+        out_shape = output_shape(cd.onnx, samples[0].reshape(shape))
         classifier = c.classifier if c.classifier is not None else math.prod(out_shape) > 1
         with progress.stage("quantization report"):
             q = measure(cd.onnx, cd.compiled, samples[: c.report_samples], shape, classifier,

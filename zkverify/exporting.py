@@ -158,15 +158,38 @@ def export_model(spec: str, input_shape: tuple[int, ...], out_dir: Path,
 
 
 def run_onnx(model: bytes | Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """Run the float model on each input with onnxruntime; returns the first output of each."""
+    """Run the float model on each input with onnxruntime; returns the first output of each.
+
+    Each input is fed with the dtype the graph declares (an int64 token id, a bool mask), so an
+    integral float such as ``51.0`` is a valid integer and ``0.5`` where one is required is an
+    error naming the tensor. Any failure of onnxruntime is a one-line ModelError.
+    """
     require("onnxruntime")
     import onnxruntime as ort
 
+    where = model if isinstance(model, Path) else "ONNX graph"
     src = model if isinstance(model, bytes) else str(model)
     try:
         sess = ort.InferenceSession(src, providers=["CPUExecutionProvider"])
     except Exception as e:
-        raise ModelError(f"{model if isinstance(model, Path) else 'ONNX graph'}: onnxruntime "
-                         f"cannot load it: {str(e).splitlines()[0]}") from None
-    name = sess.get_inputs()[0].name
-    return [np.asarray(sess.run(None, {name: x.astype(np.float32)})[0]) for x in inputs]
+        raise ModelError(f"{where}: onnxruntime cannot load it: {str(e).splitlines()[0]}") from None
+    spec = sess.get_inputs()[0]
+    dtype = _ORT_DTYPES.get(spec.type, np.float32)
+    out = []
+    for x in inputs:
+        integral = np.issubdtype(dtype, np.integer) or dtype is np.bool_
+        if integral and not np.array_equal(x, np.round(x)):
+            raise ModelError(f"{where}: input {spec.name!r} is {spec.type}, got a fractional value")
+        try:
+            out.append(np.asarray(sess.run(None, {spec.name: x.astype(dtype)})[0]))
+        except Exception as e:
+            raise ModelError(f"{where}: onnxruntime cannot run it: "
+                             f"{str(e).strip().splitlines()[0][:200]}") from None
+    return out
+
+
+_ORT_DTYPES: dict[str, type] = {
+    "tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(float16)": np.float16,
+    "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8,
+    "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_,
+}

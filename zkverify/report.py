@@ -16,6 +16,8 @@ def _mb(n: int) -> str:
 
 
 def quant_line(q: dict[str, Any]) -> str:
+    if q.get("max_abs_error") is None:
+        return f"no float reference: {q.get('float_reference')}"
     line = (f"max abs error {q['max_abs_error']:.4g}, mean abs error {q['mean_abs_error']:.4g} "
             f"on {q['samples']} samples")
     if q.get("argmax_agreement") is not None:
