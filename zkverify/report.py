@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import click
+
 from .circuit import BuildResult
 from .errors import UsageError
 from .manifest import MANIFEST, CircuitDir, Manifest, ProofBundle
@@ -27,8 +29,8 @@ def quant_line(q: dict[str, Any]) -> str:
 
 def print_build(console: Any, res: BuildResult) -> None:
     m = res.manifest
-    for w in res.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+    for w in res.warnings:  # on stderr, as every other command's warnings (stdout: the result)
+        click.echo(f"warning: {w}", err=True)
     console.print(f"[bold]{m.name}[/] → {res.circuit.path}")
     console.print(f"  logrows {m.logrows}, {m.num_rows} rows, scales "
                   f"{m.run_args.get('input_scale')}/{m.run_args.get('param_scale')}, "
