@@ -216,3 +216,27 @@ def test_proof_hash_follows_the_spec() -> None:
         proof,
     )
     assert got == canonical_proof_hash(proof)
+
+
+def test_page_refuses_a_freivalds_circuit_in_one_line(tmp_path: Path) -> None:
+    """Engine 21 cannot check ezkl 23's Freivalds products (tests/test_wasm_freivalds.py): the
+    page refuses such a circuit before any proof check, instead of calling a valid proof invalid."""
+    import hashlib
+    import shutil
+
+    src = VECTORS / "circuits" / "tiny"
+    dest = tmp_path / "circuits" / "tiny"
+    shutil.copytree(src, dest)
+    settings = json.loads((dest / "settings.json").read_text())
+    settings["einsum_params"]["total_einsum_col_size"] = 38
+    (dest / "settings.json").write_text(json.dumps(settings))
+    card = json.loads((dest / "card.json").read_text())
+    card["settings_sha256"] = hashlib.sha256((dest / "settings.json").read_bytes()).hexdigest()
+    (dest / "card.json").write_text(json.dumps(card))
+    (tmp_path / "cases").mkdir()
+    valid = read_json(VECTORS / "cases" / "valid.json")
+    (tmp_path / "cases" / "freivalds.json").write_text(json.dumps({**valid, "name": "freivalds"}))
+    got = run_conformance(tmp_path)["freivalds"]
+    assert got["verdict"] == "error" and got["valid"] is False
+    assert got["reason"].startswith("this circuit checks matrix products with Freivalds")
+    assert "zkverify verify" in got["reason"] and "\n" not in got["reason"]

@@ -392,6 +392,11 @@ function checkInstances(b, card, settings, vis, flat) {
  * proofCheck(proofJsonBytes, vk, settings, srs): true when the proof verifies; a throw or false
  * is invalid (its message becomes the reason).
  */
+export const FREIVALDS_REFUSAL =
+  "this circuit checks matrix products with Freivalds' algorithm (ezkl 23), which the browser " +
+  "verifier (engine 21) cannot check: verify it with `zkverify verify`, or rebuild it with " +
+  "--run-arg disable_freivalds=true";
+
 export async function decide(files, proofCheck) {
   const t0 = Date.now();
   const v = {
@@ -437,6 +442,11 @@ export async function decide(files, proofCheck) {
     }
     if (vis.param === "hashed" && card.param_hashes.length === 0) {
       throw new VerdictError("the card records no params hash for a circuit with hashed params");
+    }
+    // Engine 21 cannot check ezkl 23's Freivalds products (a valid proof throws exactly as a
+    // forged one does: tests/test_wasm_freivalds.py), so its answer would mean nothing.
+    if ((settings.einsum_params?.total_einsum_col_size ?? 0) > 0) {
+      throw new VerdictError(FREIVALDS_REFUSAL);
     }
 
     // E4, then rules 1-8.

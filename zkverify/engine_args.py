@@ -10,7 +10,7 @@ from .errors import UsageError
 INT_ARGS = {"input_scale", "param_scale", "scale_rebase_multiplier", "logrows", "num_inner_cols",
             "decomp_base", "decomp_legs"}
 STR_ARGS = {"input_visibility", "output_visibility", "param_visibility", "check_mode"}
-BOOL_ARGS = {"bounded_log_lookup"}
+BOOL_ARGS = {"bounded_log_lookup", "disable_freivalds"}
 PAIR_ARGS = {"lookup_range"}
 
 

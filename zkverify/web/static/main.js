@@ -1075,6 +1075,7 @@ function checkInstances(b, card, settings, vis, flat) {
     output_hashes: vis.output === "hashed" ? outputHashes : null
   };
 }
+var FREIVALDS_REFUSAL = "this circuit checks matrix products with Freivalds' algorithm (ezkl 23), which the browser verifier (engine 21) cannot check: verify it with `zkverify verify`, or rebuild it with --run-arg disable_freivalds=true";
 async function decide(files, proofCheck) {
   const t0 = Date.now();
   const v = {
@@ -1132,6 +1133,9 @@ async function decide(files, proofCheck) {
     }
     if (vis.param === "hashed" && card.param_hashes.length === 0) {
       throw new VerdictError("the card records no params hash for a circuit with hashed params");
+    }
+    if ((settings.einsum_params?.total_einsum_col_size ?? 0) > 0) {
+      throw new VerdictError(FREIVALDS_REFUSAL);
     }
     const b = parseBundle(files.bundle);
     checkShape(b);
