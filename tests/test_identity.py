@@ -145,3 +145,20 @@ def test_prover_files_are_never_served(tiny_circuit: CircuitDir, tmp_path: Path,
     with ThreadServer([tiny_circuit.path], tmp_path / "db") as s:
         r = httpx.get(f"{s.url}/v1/circuits/{card_id(tiny_circuit)}/files/{name}")
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize("edit", [
+    lambda c: c.pop("format"),
+    lambda c: c["srs"].update(logrows="10"),
+    lambda c: c.update(trusted=True),
+    lambda c: c["inputs"][0].update(shape=[1.0, 4.0]),
+])
+def test_a_card_is_read_as_strictly_as_the_page_reads_it(tiny_circuit: CircuitDir, tmp_path: Path,
+                                                         edit: Any) -> None:
+    from zkverify.errors import CircuitError
+
+    card = json.loads(tiny_circuit.card.read_text())
+    edit(card)
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    with pytest.raises(CircuitError, match="not a zkverify circuit card"):
+        Card.load(tmp_path / "card.json")

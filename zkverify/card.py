@@ -55,13 +55,13 @@ Provenance = Literal["ceremony", "local-dev", "user-supplied"]
 
 
 class TensorInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     shape: list[int]
 
 
 class SrsInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     source: Literal["local-dev", "ceremony", "user"]
     logrows: int
@@ -70,7 +70,8 @@ class SrsInfo(BaseModel):
 class Card(BaseModel):
     """A circuit's public identity (see the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict, like the page's reader: "10" is not 10, and a card names its format.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     format: Literal["zkverify.card/1"] = CARD_FORMAT
     name: str
@@ -109,6 +110,10 @@ class Card(BaseModel):
     @classmethod
     def load(cls, path: str | Path) -> Card:
         data = read_json(Path(path), "circuit card", CircuitError)
+        if not isinstance(data, dict) or data.get("format") != CARD_FORMAT:
+            got = data.get("format") if isinstance(data, dict) else None
+            raise CircuitError(f"{path}: not a zkverify circuit card (format {got!r}, expected "
+                               f"{CARD_FORMAT!r})")
         try:
             return cls.model_validate(data)
         except ValidationError as e:
