@@ -218,3 +218,25 @@ def test_without_the_extra_mcp_exits_2_naming_it(tmp_path: Path) -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     assert " mcp " in p.stdout
+
+
+def test_a_lying_node_gets_an_invalid_verdict_and_no_output(
+        tiny_circuit: CircuitDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The node answers with a bundle whose proof does not hold: infer says why, shows nothing."""
+    import zkverify.client
+    from zkverify.agents.tools import Agent
+
+    real = zkverify.client.infer_remote
+
+    def lying(*args: Any) -> dict[str, Any]:
+        answer = real(*args)
+        answer["bundle"] = tampered(answer["bundle"], "proof_bytes", tiny_circuit)
+        return answer
+
+    monkeypatch.setattr(zkverify.client, "infer_remote", lying)
+    with ThreadServer([tiny_circuit.path], tmp_path / "proofs.sqlite3") as node:
+        agent = Agent.create([], node.url, TOKEN, tmp_path / "bundles", tmp_path / "fetched")
+        res = agent.infer(INPUT, None)
+    assert res["valid"] is False and res["field"] == "proof" and res["reason"], res
+    assert res["outputs"] is None and res["inputs"] is None and res["prediction"] is None
+    assert Path(res["bundle_path"]).is_file() and res["proved_by"] == node.url

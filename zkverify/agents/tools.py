@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..card import Card
 from ..errors import CircuitError, EngineError, InputError, UsageError
+from ..files import write_json_atomic
 from ..manifest import ProofBundle
 from ..verdict import CircuitPublic
 
@@ -179,11 +180,11 @@ class Agent:
             data = data.tolist()
         local = self.local(circuit)
         if local is not None and local.can_prove:
-            bundle, proved_by = self._prove_local(local, data, where), "local"
+            raw, proved_by = self._prove_local(local, data, where), "local"
             circuit_id = local.card.circuit_id
         elif self.node is not None:
             circuit_id = local.card.circuit_id if local is not None else self.node_circuit_id(circuit)
-            bundle, proved_by = self._prove_node(circuit_id, data), str(self.node_label())
+            raw, proved_by = self._prove_node(circuit_id, data), str(self.node_label())
         elif local is not None:
             raise CircuitError(f"circuit {local.card.name!r} at {local.path} holds only public "
                                f"files (no pk.key): it can verify, not prove; configure --node "
@@ -192,13 +193,14 @@ class Agent:
             raise self.unknown(circuit)
         public = self.trusted(circuit_id)
         self.bundles_dir.mkdir(parents=True, exist_ok=True)
-        path = self.bundles_dir / f"{bundle.proof_hash()[:16]}.proof.json"
-        bundle.save(path)
-        result = self._verdict(public, bundle.model_dump(mode="json"), circuit_id)
+        path = self.bundles_dir / f"{ProofBundle.from_obj(raw).proof_hash()[:16]}.proof.json"
+        write_json_atomic(path, raw)
+        # The verdict is on the bytes as received and written, not on a re-serialized model.
+        result = self._verdict(public, raw, circuit_id)
         result.update(proved_by=proved_by, bundle_path=str(path))
         return result
 
-    def _prove_local(self, c: LocalCircuit, data: Any, where: str) -> ProofBundle:
+    def _prove_local(self, c: LocalCircuit, data: Any, where: str) -> dict[str, Any]:
         from ..proving import Prover
 
         with self._lock:
@@ -213,16 +215,17 @@ class Agent:
                 raise
             raise InputError(f"{where}: the circuit cannot compute this input (values far "
                              f"outside the calibration data overflow its fixed-point range)") from None
-        return bundle
+        return bundle.model_dump(mode="json")
 
-    def _prove_node(self, circuit_id: str, data: Any) -> ProofBundle:
+    def _prove_node(self, circuit_id: str, data: Any) -> dict[str, Any]:
         from ..client import infer_remote
 
         if self.token is None:
             raise UsageError("proving on the node needs its token: start the server with "
                              "--token-file FILE or ZKVERIFY_TOKEN set")
-        result = infer_remote(str(self.node), circuit_id, data, self.token)
-        return ProofBundle.from_obj(result["bundle"], f"{self.node_label()} answer")
+        result = infer_remote(str(self.node), circuit_id, data, self.token)  # checks its form
+        bundle: dict[str, Any] = result["bundle"]
+        return bundle
 
     # --- verify ----------------------------------------------------------------------------
 
