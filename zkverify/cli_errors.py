@@ -6,8 +6,8 @@ Every way a command can end badly goes through :func:`run`:
 * click's usage errors print ``error: <message> (see 'zkverify CMD --help')``, exit 2, instead
   of click's four-line block;
 * a missing optional dependency (``torch``, ``onnx``, ``onnxruntime`` for export/build/tune/
-  estimate; ``fastapi``, ``uvicorn`` for serve; ``ray``) exits 2 and names the install command,
-  so a CI gate never reads it as exit 1, "invalid proof";
+  estimate; ``fastapi``, ``uvicorn`` for serve; ``ray``; ``mcp`` for ``zkverify mcp``) exits 2
+  and names the install command, so a CI gate never reads it as exit 1, "invalid proof";
 * anything else is a bug: ``error: internal error: <type>: <message>``, exit 1, with a hint.
 
 ``--debug`` (or ``ZKVERIFY_DEBUG=1``) lets the exception through, with its traceback. Under

@@ -2,7 +2,7 @@
 
 ``pip install zkverify`` is the core: verify (locally, over HTTP, on an EVM), prove from a
 built circuit, inspect. Exporting from PyTorch and building from ONNX need the ``torch`` extra;
-``serve`` and ``ray`` are extras too. A stage calls :func:`require` before any work, so a
+``serve``, ``ray`` and ``mcp`` are extras too. A stage calls :func:`require` before any work, so a
 missing extra is a one-line usage error (exit 2) naming the install command, never a traceback
 or a misleading "export failed" from deep inside torch.
 """
@@ -19,6 +19,7 @@ EXTRAS = {
     "torch": "torch", "onnx": "torch", "onnxruntime": "torch", "sklearn": "torch",
     "fastapi": "serve", "starlette": "serve", "uvicorn": "serve", "prometheus_client": "serve",
     "ray": "ray",
+    "mcp": "mcp",
 }
 
 

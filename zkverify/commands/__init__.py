@@ -20,6 +20,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("cache", "cache_group"),
     ("doctor", "doctor"),
     ("fetch", "fetch"),
+    ("mcp", "mcp"),
 ]
 
 
