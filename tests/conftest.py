@@ -20,7 +20,8 @@ TINY_RUN_ARGS = {"input_scale": 7, "param_scale": 7, "logrows": 10, "decomp_base
 
 
 def tiny_config(**overrides: object) -> BuildConfig:
-    kw: dict = {"calibrate": False, "run_args": dict(TINY_RUN_ARGS)}
+    # The tiny models' two outputs are class scores (declared: never guessed from the size).
+    kw: dict = {"calibrate": False, "run_args": dict(TINY_RUN_ARGS), "classifier": True}
     kw.update(overrides)
     return BuildConfig(**kw)
 

@@ -78,3 +78,32 @@ def test_no_float_reference_never_blocks_the_build(int_onnx: Path, tmp_path: Pat
                        "--calibration-data", tmp_path / "cal.npy", "--tolerance", "0.1")
     assert code == 1 and "no float reference to check the bound against" in err
     assert not (tmp_path / "d").exists()
+
+
+def test_class_scores_are_declared_never_guessed(tiny_circuit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Two outputs are values unless --classifier OUTPUT (or the spec) says they are scores."""
+    import onnx
+
+    from zkverify.card import Card
+
+    onnx_path = tiny_circuit.onnx
+    name = onnx.load(str(onnx_path)).graph.output[0].name
+    code, out, err = run("build", onnx_path, "-o", tmp_path / "v", *RUN_ARGS, "--json")
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["manifest"]["classifier"] is False
+    assert Card.load(tmp_path / "v" / "card.json").prediction == "values"
+    assert any(f"pass --classifier {name}" in w for w in res["warnings"])
+    code, _, _ = run("prove", tmp_path / "v", tiny_circuit.input, "-o", tmp_path / "v.json")
+    bundle = json.loads((tmp_path / "v.json").read_text())
+    assert code == 0 and bundle["prediction"] == bundle["outputs"][0]  # the values, not a class
+    code, out, err = run("build", onnx_path, "-o", tmp_path / "c", *RUN_ARGS, "--classifier", name,
+                         "--json")
+    assert code == 0, err
+    assert Card.load(tmp_path / "c" / "card.json").prediction == "argmax"
+    assert not any("--classifier" in w for w in json.loads(out)["warnings"])
+    code, _, err = run("build", onnx_path, "-o", tmp_path / "x", *RUN_ARGS, "--classifier", "nope")
+    assert code == 2 and f"no such output (the model's outputs: {name})" in err
+    code, _, err = run("build", onnx_path, "-o", tmp_path / "y", *RUN_ARGS, "--classifier", name,
+                       "--regressor")
+    assert code == 2 and "pick one" in err and not (tmp_path / "y").exists()

@@ -61,6 +61,7 @@ class BuildConfig:
     min_agreement: float | None = None
     input_shape: tuple[int, ...] | None = None
     classifier: bool | None = None
+    classifier_output: str | None = None  # --classifier OUTPUT: checked against the graph
     report_samples: int = REPORT_SAMPLES
     allow_unbound_weights: bool = False
 
@@ -154,6 +155,21 @@ def check_onnx(path: Path) -> tuple[int, ...]:
                          f"{len(model.graph.output)}")
     dims = inputs[0].type.tensor_type.shape.dim
     return tuple(d.dim_value if d.dim_value > 0 else 1 for d in dims)
+
+
+def declared_classifier(c: BuildConfig, onnx_path: Path, out_shape: list[int],
+                        warn: list[str]) -> bool:
+    """Class scores only where the user or the spec says so: never guessed from the size."""
+    import onnx
+
+    names = [o.name for o in onnx.load(str(onnx_path)).graph.output]
+    if c.classifier_output is not None and c.classifier_output not in names:
+        raise UsageError(f"--classifier {c.classifier_output}: no such output (the model's "
+                         f"outputs: {', '.join(names)})")
+    if c.classifier is None and math.prod(out_shape) > 1:
+        warn.append(f"the output {names[0]!r} is reported as values; if it holds class scores, "
+                    f"pass --classifier {names[0]} (or classifier = true in the spec)")
+    return bool(c.classifier)
 
 
 def output_shape(onnx_path: Path, sample: np.ndarray) -> list[int]:
@@ -254,7 +270,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         _link_checked(keys.compiled, cd.compiled, keys.hashes["model.compiled"])
         _link_checked(keys.vk, cd.vk, keys.hashes["vk.key"])
         out_shape = output_shape(cd.onnx, samples[0].reshape(shape))
-        classifier = c.classifier if c.classifier is not None else math.prod(out_shape) > 1
+        classifier = declared_classifier(c, cd.onnx, out_shape, warn)
         with progress.stage("quantization report"):
             q = measure(cd.onnx, cd.compiled, samples[: c.report_samples], shape, classifier,
                         c.tolerance, c.min_agreement)

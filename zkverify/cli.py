@@ -113,6 +113,11 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="A KZG ceremony SRS file (default: a cached, dev-only local SRS)."),
         click.option("--fetch-srs", is_flag=True, help="Download the ceremony SRS (online)."),
         click.option("--name", help="Circuit name (default: spec name or file stem)."),
+        click.option("--classifier", "classifier_output", metavar="OUTPUT",
+                     help="The output OUTPUT (its ONNX name) holds class scores: the prediction "
+                          "is its argmax. Never guessed from the output's size."),
+        click.option("--regressor", is_flag=True,
+                     help="The outputs are values (the default unless a spec says classifier)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
     ]):
         f = opt(f)
@@ -136,7 +141,8 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
               help="An ezkl run arg, e.g. input_scale=7 or decomp_base=32 (repeatable).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-          fetch_srs: bool, name: str | None, as_json: bool, allow_unbound_weights: bool,
+          fetch_srs: bool, name: str | None, classifier_output: str | None, regressor: bool,
+          as_json: bool, allow_unbound_weights: bool,
           target: str | None, tolerance: float | None, min_agreement: float | None,
           max_logrows: int | None,
           no_calibrate: bool, run_arg: tuple[str, ...]) -> None:
@@ -155,6 +161,7 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
         allow_unbound_weights=allow_unbound_weights,
         run_args={**parse_run_args(run_arg), **({"logrows": max_logrows} if max_logrows else {})},
+        **prediction_rule(classifier_output, regressor),
     )
     res = run_build(source, out, cfg, for_terminal(as_json))
     if as_json:
@@ -162,6 +169,17 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
                    "manifest": res.manifest.model_dump(mode="json")})
     else:
         print_build(console(), res)
+
+
+def prediction_rule(classifier_output: str | None, regressor: bool) -> dict[str, Any]:
+    """BuildConfig fields for --classifier OUTPUT / --regressor (neither: the spec's, else values)."""
+    from .errors import UsageError
+
+    if classifier_output is not None and regressor:
+        raise UsageError("--classifier and --regressor: pick one")
+    if classifier_output is not None:
+        return {"classifier": True, "classifier_output": classifier_output}
+    return {"classifier": False} if regressor else {}
 
 
 def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:

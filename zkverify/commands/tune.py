@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..cli import build_options, emit_json
+from ..cli import build_options, emit_json, prediction_rule
 from ..cli_options import FRACTION, NON_NEGATIVE, IntList, max_logrows_option, output_option
 
 
@@ -32,8 +32,9 @@ def _config(**kw: Any) -> Any:
               help="How many of the best-predicted candidates to really prove and verify.")
 def tune(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
          output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-         fetch_srs: bool, name: str | None, as_json: bool, allow_unbound_weights: bool,
-         max_error: float | None, min_agreement: float | None, scales: tuple[int, ...] | None,
+         fetch_srs: bool, name: str | None, classifier_output: str | None, regressor: bool,
+         as_json: bool, allow_unbound_weights: bool, max_error: float | None,
+         min_agreement: float | None, scales: tuple[int, ...] | None,
          prove_top: int) -> None:
     """Search scales, logrows, decomposition and columns for the cheapest accurate circuit."""
     from ..outputs import output_dir
@@ -45,7 +46,8 @@ def tune(source: str, out: Path, calibration_data: Path | None, input_visibility
     cfg = _config(name=name, input_visibility=input_visibility, output_visibility=output_visibility,
                   param_visibility=param_visibility, calibration_data=calibration_data,
                   srs_file=srs_file, fetch_srs=fetch_srs,
-                  allow_unbound_weights=allow_unbound_weights)
+                  allow_unbound_weights=allow_unbound_weights,
+                  **prediction_rule(classifier_output, regressor))
     space = SearchSpace(prove_top=prove_top)
     if scales is not None:
         space = SearchSpace(scales=scales, prove_top=prove_top)
