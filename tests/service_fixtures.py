@@ -19,7 +19,6 @@ import httpx
 import uvicorn
 
 from zkverify.manifest import CircuitDir
-from zkverify.proving import load_card
 from zkverify.service import create_app
 from zkverify.verdict import decode, prediction
 
@@ -124,7 +123,7 @@ def tampered(bundle: dict[str, Any], how: str, cd: CircuitDir) -> dict[str, Any]
         if how == "instance":
             last = int(p["instances"][0][-1][:2], 16)
             p["instances"][0][-1] = f"{(last + 1) % 256:02x}" + p["instances"][0][-1][2:]
-        card = load_card(cd)
+        card = cd.load_card()
         proven = decode(card, cd.settings_json(), [f for col in p["instances"] for f in col])
         b["inputs"], b["outputs"] = proven["inputs"], proven["outputs"]
         b["prediction"] = prediction(card, proven["outputs"])

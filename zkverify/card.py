@@ -95,6 +95,11 @@ class Card(BaseModel):
     def circuit_id(self) -> str:
         return sha256_bytes(self.canonical())
 
+    def circuit_ref(self) -> dict[str, str]:
+        """What a proof bundle names its circuit by (its ``circuit`` object)."""
+        return {"name": self.name, "model_sha256": self.model_sha256,
+                "settings_sha256": self.settings_sha256, "vk_sha256": self.vk_sha256}
+
     @property
     def weights_bound(self) -> bool:
         """Only fixed params (in the vk) and hashed params (checked by hash) pin the weights."""

@@ -107,7 +107,7 @@ def max_logrows_option() -> Any:
              "logrows used. --logrows is an alias.")
 
 
-def _circuit_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def check_circuit_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and (len(value) != 64 or set(value) - set("0123456789abcdef")):
         raise click.BadParameter(f"{value[:80]!r} is not a circuit id (64 lowercase hex digits: "
                                  "the sha256 of the circuit's card.json)")
@@ -116,6 +116,6 @@ def _circuit_id(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 def circuit_id_option() -> Any:
     return click.option(
-        "--circuit-id", metavar="ID", callback=_circuit_id,
+        "--circuit-id", metavar="ID", callback=check_circuit_id,
         help="Accept only this circuit (the sha256 of its card.json): a bundle for any other "
              "circuit is invalid, even with that circuit's own files.")

@@ -74,13 +74,13 @@ def _request(method: str, url: str, path: str, client_error: type[UsageError], *
     except httpx.TimeoutException:
         raise ServiceError(f"{base}: timed out waiting for the node") from None
     except httpx.HTTPError as e:
-        raise ServiceError(f"{base}: cannot reach the node ({_reason(e)})") from None
+        raise ServiceError(f"{base}: cannot reach the node ({error_reason(e)})") from None
     if r.is_success:
         try:
             return r.json()
         except ValueError:
             raise ServiceError(f"{base}{path}: the answer is not JSON (is this a zkverify node?)") from None
-    detail = _detail(r)
+    detail = response_detail(r)
     if r.status_code == 404 and "unknown circuit" in detail:
         raise CircuitError(f"{base}: {detail}")
     if r.status_code in (400, 413, 422):
@@ -88,7 +88,7 @@ def _request(method: str, url: str, path: str, client_error: type[UsageError], *
     raise ServiceError(f"{base}{path}: {r.status_code} {detail}")
 
 
-def _detail(r: httpx.Response) -> str:
+def response_detail(r: httpx.Response) -> str:
     try:
         detail = r.json().get("detail")
     except (ValueError, AttributeError):
@@ -98,7 +98,7 @@ def _detail(r: httpx.Response) -> str:
     return detail.splitlines()[0] if detail else "error"
 
 
-def _reason(e: httpx.HTTPError) -> str:
+def error_reason(e: httpx.HTTPError) -> str:
     text = str(e).strip()
     if "Connection refused" in text or "Connect call failed" in text:
         return "connection refused"

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from .card import CARD, Card
 from .errors import CircuitError, ServiceError, UsageError, ZkVerifyError
 from .files import sha256_file
@@ -40,8 +42,6 @@ class FetchResult:
 
 def fetch(url: str, circuit_id: str, out_dir: str | Path, timeout: float = 60.0) -> FetchResult:
     """Download card, settings, vk and SRS of ``circuit_id`` into ``out_dir``, checked."""
-    import httpx
-
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"{out}: exists and is not an empty directory")
@@ -76,15 +76,14 @@ def fetch(url: str, circuit_id: str, out_dir: str | Path, timeout: float = 60.0)
     return FetchResult(out, circuit_id, card.name, sizes)
 
 
-def _download(client: object, url: str, dest: Path) -> None:
-    import httpx
+def _download(client: httpx.Client, url: str, dest: Path) -> None:
+    from .client import error_reason, response_detail
 
-    assert isinstance(client, httpx.Client)
     try:
         with client.stream("GET", url) as r:
             if r.status_code != 200:
                 r.read()
-                raise ServiceError(f"{url}: {r.status_code} {_detail(r)}")
+                raise ServiceError(f"{url}: {r.status_code} {response_detail(r)}")
             got = 0
             with open(dest, "wb") as f:
                 for chunk in r.iter_bytes():
@@ -93,14 +92,4 @@ def _download(client: object, url: str, dest: Path) -> None:
                         raise ServiceError(f"{url}: larger than {MAX_FILE >> 30} GiB, refused")
                     f.write(chunk)
     except httpx.HTTPError as e:
-        lines = str(e).strip().splitlines()
-        why = lines[0] if lines else type(e).__name__
-        raise ServiceError(f"{url}: cannot reach the node ({why})") from None
-
-
-def _detail(r: object) -> str:
-    try:
-        detail = r.json().get("detail")  # type: ignore[attr-defined]
-    except (ValueError, AttributeError):
-        detail = None
-    return str(detail).splitlines()[0][:200] if detail else "error"
+        raise ServiceError(f"{url}: cannot reach the node ({error_reason(e)})") from None

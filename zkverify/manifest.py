@@ -10,8 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .__about__ import __version__
+from .card import Card
 from .errors import BundleError, CircuitError
-from .files import read_json, sha256_file, sha256_file_cached, write_json_atomic
+from .files import read_json, sha256_file, write_json_atomic
 
 BUNDLE_FORMAT: Literal["zkverify.proof-bundle/1"] = "zkverify.proof-bundle/1"
 MANIFEST_FORMAT: Literal["zkverify.circuit/1"] = "zkverify.circuit/1"
@@ -121,24 +122,28 @@ class CircuitDir:
         except KeyError as e:
             raise CircuitError(f"{self.manifest_path}: no hash recorded for {e.args[0]}") from None
 
-    def check_integrity(self) -> dict[str, str]:
-        """The circuit's hashes, after checking settings.json, vk.key and kzg.srs still match them.
+    def load_card(self) -> Card:
+        """The circuit's card (its public identity), a CircuitError naming the file if absent."""
+        if not self.card.is_file():
+            raise CircuitError(f"{self.card}: missing (a circuit built before zkverify wrote "
+                               "cards, or not a circuit directory: rebuild it with `zkverify build`)")
+        return Card.load(self.card)
 
-        The SRS is part of the circuit's identity: whoever knows an SRS's secret can forge proofs.
-        Hashes are remembered by file identity (``sha256_file_cached``): a service verifying
-        many bundles checks each file once, and again only when it changes.
+    def check_integrity(self) -> Card:
+        """The card, after checking settings.json, vk.key and kzg.srs still hash to it.
+
+        The one integrity check (verify, evm verify, serve): the SRS is part of the circuit's
+        identity, since whoever knows an SRS's secret can forge proofs. Hashes are remembered by
+        file identity (``sha256_file_cached``): a node verifying many bundles re-hashes a file
+        only when it changes.
         """
-        hashes = self.hashes()
-        recorded = self.load_manifest().artifacts
-        if SRS not in recorded:
-            raise CircuitError(f"{self.manifest_path}: no SRS hash recorded (built by an older "
-                               "zkverify: rebuild it with `zkverify build`)")
-        for name, want in ((SETTINGS, hashes["settings_sha256"]), (VK, hashes["vk_sha256"]),
-                           (SRS, recorded[SRS])):
-            if sha256_file_cached(self.file(name)) != want:
-                raise CircuitError(f"{self.file(name)}: does not match the hash in manifest.json "
-                                   f"(the circuit directory was modified)")
-        return hashes
+        from .verdict import check_files
+
+        card = self.load_card()
+        self.require(SETTINGS, VK, SRS)
+        check_files(card, {"settings_sha256": self.settings, "vk_sha256": self.vk,
+                           "srs_sha256": self.srs})
+        return card
 
     def hash_artifacts(self, names: tuple[str, ...] = HASHED_ARTIFACTS) -> dict[str, str]:
         return {n: sha256_file(self.file(n)) for n in names if self.file(n).is_file()}

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .card import Card
 from .errors import CircuitError, EngineError, InputError
 from .inputs import coerce_input, ezkl_input, load_input_file
 from .manifest import (
@@ -30,13 +29,6 @@ from .verdict import claims_hold, decode, prediction, settings_visibility
 PROVE_FILES = (COMPILED, PK, SETTINGS, VK, SRS, MANIFEST)
 
 
-def load_card(cd: CircuitDir) -> Card:
-    if not cd.card.is_file():
-        raise CircuitError(f"{cd.card}: missing (a circuit built before zkverify wrote cards: "
-                           "rebuild it with `zkverify build`)")
-    return Card.load(cd.card)
-
-
 class Prover:
     """A circuit loaded once, proving many inputs (the batch runner and service keep one)."""
 
@@ -45,8 +37,8 @@ class Prover:
         self.cd.require(*PROVE_FILES)
         self.manifest: Manifest = self.cd.load_manifest()
         self.settings = self.cd.settings_json()
-        self.hashes = self.cd.hashes()
-        self.card = load_card(self.cd)
+        self.card = self.cd.load_card()
+        self.hashes = self.card.circuit_ref()
         if not self.manifest.input_shapes:
             raise CircuitError(f"{self.cd.manifest_path}: no input shape recorded")
         self.input_shape = tuple(self.manifest.input_shapes[0])

@@ -85,7 +85,7 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
                                "SRS); serve needs the full circuit directory that `zkverify build` "
                                "wrote (pk.key, model.compiled)")
         prover = Prover(p)  # checks every file proving needs, and the input shape
-        cd, hashes = prover.cd, prover.cd.check_integrity()
+        cd, hashes = prover.cd, prover.cd.check_integrity().circuit_ref()
         cid = prover.manifest.name
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", cid):
             raise CircuitError(f"{cd.manifest_path}: circuit name {cid!r} is not URL-safe")

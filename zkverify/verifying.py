@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .card import Card
 from .errors import BundleError, CircuitError
 from .files import read_json
 from .manifest import CARD, SETTINGS, SRS, VK, CircuitDir, ProofBundle
@@ -36,15 +35,9 @@ def load_public(circuit_dir: str | Path | CircuitDir) -> CircuitPublic:
     cd = circuit_dir if isinstance(circuit_dir, CircuitDir) else CircuitDir(circuit_dir)
     if not cd.path.is_dir():
         raise CircuitError(f"{cd.path}: not a circuit directory (run `zkverify build` first)")
-    if not cd.card.is_file():
-        raise CircuitError(f"{cd.card}: missing (a circuit built before zkverify wrote cards, or "
-                           "not a circuit directory: rebuild it with `zkverify build`)")
-    cd.require(*PUBLIC_FILES)
-    card = Card.load(cd.card)
-    files = {"settings_sha256": cd.settings, "vk_sha256": cd.vk, "srs_sha256": cd.srs}
+    card = cd.check_integrity()
     if cd.onnx.is_file():  # a full circuit directory: the model must be the card's too
-        files["model_sha256"] = cd.onnx
-    check_files(card, files)
+        check_files(card, {"model_sha256": cd.onnx})
     settings = cd.settings_json()
     vis = settings_visibility(settings)
     odd = sorted(v for v in vis.values() if v not in SUPPORTED_VISIBILITY)

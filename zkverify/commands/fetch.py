@@ -7,18 +7,12 @@ from pathlib import Path
 import click
 
 from ..cli import emit_json
-from ..cli_options import output_option
-
-
-def _circuit_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from ..cli_options import _circuit_id as check
-
-    return check(ctx, param, value) or value
+from ..cli_options import check_circuit_id, output_option
 
 
 @click.command("fetch")
 @click.argument("url")
-@click.argument("circuit_id", metavar="CIRCUIT_ID", callback=_circuit_id)
+@click.argument("circuit_id", metavar="CIRCUIT_ID", callback=check_circuit_id)
 @output_option("Directory for card.json, settings.json, vk.key and kzg.srs (new or empty).",
                dest="out_dir")
 @click.option("--json", "as_json", is_flag=True, help="Print what was fetched as JSON.")
