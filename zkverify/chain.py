@@ -75,7 +75,9 @@ class RpcClient:
                 err = {"message": err}
             message = str(err.get("message", err))
             if "revert" in message.lower():
-                raise RpcRevert(message)
+                data = err.get("data")
+                # The revert data (a custom error's selector and arguments) names the rule.
+                raise RpcRevert(f"{message} {data}" if isinstance(data, str) else message)
             raise EvmError(f"node at {self.url} refused {method}: {message}")
         return reply.get("result")
 

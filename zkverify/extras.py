@@ -20,6 +20,7 @@ EXTRAS = {
     "fastapi": "serve", "starlette": "serve", "uvicorn": "serve", "prometheus_client": "serve",
     "ray": "ray",
     "mcp": "mcp",
+    "eth_account": "chain", "eth_abi": "chain", "eth_utils": "chain",
 }
 
 
