@@ -27,11 +27,11 @@ from .netutil import free_port
 TOKEN = "test-token-7f3a9c"
 
 
-class ThreadServer:
-    """``create_app(...)`` on uvicorn in a thread, on a socket bound before it starts (no races)."""
+class AppServer:
+    """Any ASGI app on uvicorn in a thread, on a socket bound before it starts (no races)."""
 
-    def __init__(self, circuits: list[Path], db: Path, token: str | None = TOKEN, **kw: Any) -> None:
-        self.app = create_app(circuits, db, token, **kw)
+    def __init__(self, app: Any) -> None:
+        self.app = app
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
@@ -40,7 +40,7 @@ class ThreadServer:
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
 
-    def __enter__(self) -> ThreadServer:
+    def __enter__(self) -> AppServer:
         self.thread.start()
         deadline = time.monotonic() + 60
         while not self.server.started:
@@ -55,12 +55,23 @@ class ThreadServer:
         self.sock.close()
 
 
+class ThreadServer(AppServer):
+    """``create_app(...)`` on uvicorn in a thread."""
+
+    def __init__(self, circuits: list[Path], db: Path, token: str | None = TOKEN, **kw: Any) -> None:
+        super().__init__(create_app(circuits, db, token, **kw))
+
+    def __enter__(self) -> ThreadServer:
+        super().__enter__()
+        return self
+
+
 class ProcessServer:
     """``zkverify serve`` as a subprocess in its own process group (so kill -9 can be tested)."""
 
     def __init__(self, circuits: list[Path], db: Path, log: Path, *extra: str,
-                 token: str | None = TOKEN) -> None:
-        self.port = free_port()
+                 token: str | None = TOKEN, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k != "ZKVERIFY_TOKEN"}
         if token is not None:

@@ -39,7 +39,8 @@ def list_circuits(url: str) -> list[dict[str, Any]]:
     return result
 
 
-def infer_remote(url: str, circuit_id: str | None, input_data: Any, token: str) -> dict[str, Any]:
+def infer_remote(url: str, circuit_id: str | None, input_data: Any, token: str,
+                 timeout: float | None = None) -> dict[str, Any]:
     """Ask the node to prove one inference; returns its answer with the bundle checked for form.
 
     ``circuit_id`` may be None when the node hosts exactly one circuit.
@@ -52,7 +53,8 @@ def infer_remote(url: str, circuit_id: str | None, input_data: Any, token: str) 
                              f"pick one with --circuit (its name or id)")
         circuit_id = str(listed[0].get("id"))
     result = _request("POST", url, f"/v1/circuits/{circuit_id}/infer", InputError, json=input_data,
-                      headers={"Authorization": f"Bearer {token}"}, timeout=INFER_TIMEOUT)
+                      headers={"Authorization": f"Bearer {token}"},
+                      timeout=INFER_TIMEOUT if timeout is None else httpx.Timeout(timeout, connect=10.0))
     if not isinstance(result, dict) or "bundle" not in result:
         raise ServiceError(f"{_base(url)}: the answer to infer has no proof bundle")
     bundle = ProofBundle.from_obj(result["bundle"], f"{_base(url)} answer")

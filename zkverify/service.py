@@ -103,19 +103,28 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
                max_concurrency: int = 1, max_queue: int = 8, verify_workers: int = 2,
                max_verify_queue: int = 64, queue_timeout: float = 60.0, max_body: int = MAX_BODY,
                web: bool = True, job_timeout: float | None = None, client_limit: int | None = None,
-               verifier_retry: float = 60.0) -> FastAPI:
+               verifier_retry: float = 60.0, ray_address: str | None = None) -> FastAPI:
     """The FastAPI app; worker processes start with the app (lifespan), not here.
 
     ``job_timeout``: seconds a running job may take (None: no bound). ``client_limit``:
     unauthenticated work requests per client per minute (None: no limit). ``verifier_retry``:
     seconds a failed ``Verifier.sol`` build is remembered before it is tried again.
+    ``ray_address``: prove on Ray actors in that cluster instead of local worker processes.
     """
     hosted = host(circuit_dirs)
     store = ProofStore(db_path)
     metrics = Metrics()
     paths = [str(h.cd.path) for h in hosted.values()]
-    pools = {"prove": WorkerPool("prove", max_concurrency, max_queue, queue_timeout, paths,
-                                 job_timeout),
+    prove_pool: WorkerPool
+    if ray_address:
+        from .raypool import RayPool
+
+        prove_pool = RayPool("prove", max_concurrency, max_queue, queue_timeout, paths,
+                             job_timeout, ray_address)
+    else:
+        prove_pool = WorkerPool("prove", max_concurrency, max_queue, queue_timeout, paths,
+                                job_timeout)
+    pools = {"prove": prove_pool,
              "verify": WorkerPool("verify", verify_workers, max_verify_queue, queue_timeout, paths,
                                   job_timeout)}
     verifiers: OnceCache[str] = OnceCache(verifier_retry, (HTTPException,))

@@ -21,6 +21,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("doctor", "doctor"),
     ("fetch", "fetch"),
     ("mcp", "mcp"),
+    ("registry", "registry_group"),
+    ("registry", "publish"),
+    ("registry", "audit"),
 ]
 
 
