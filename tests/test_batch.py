@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -159,60 +157,3 @@ def test_single_npy_input_keeps_single_mode(tiny_circuit: CircuitDir, tmp_path: 
     assert res.exit_code == 2
     assert res.output == ("error: --workers and --ray apply to a batch of inputs (.jsonl or "
                           "batched .npy)\n")
-
-
-@pytest.fixture(scope="session")
-def ray_cluster() -> object:
-    """One real local Ray cluster on 127.0.0.1 for the session (startup is slow)."""
-    ray = pytest.importorskip("ray")
-    ray.init(address="local", _node_ip_address="127.0.0.1", num_cpus=2, include_dashboard=False,
-             log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
-@pytest.mark.ray
-def test_ray_batch_matches_local_run(tiny_circuit: CircuitDir, tmp_path: Path,
-                                     ray_cluster: object) -> None:
-    src = write_jsonl(tmp_path / "in.jsonl", good_rows(4, seed=4) + [[1, 2, 3]])
-    local = run_batch(tiny_circuit.path, src, tmp_path / "local")
-    on_ray = run_batch(tiny_circuit.path, src, tmp_path / "ray", ray_address="auto")
-    assert (on_ray["backend"], on_ray["workers"], on_ray["ok"], on_ray["failed"]) == ("ray", 2, 4, 1)
-    assert local["ok"] == 4
-    a, b = bundles(tmp_path / "local"), bundles(tmp_path / "ray")
-    assert sorted(a) == sorted(b) == [0, 1, 2, 3]
-    for i in a:
-        assert (a[i].outputs, a[i].prediction, a[i].proof["instances"]) == (
-            b[i].outputs, b[i].prediction, b[i].proof["instances"])
-    assert_all_valid(tiny_circuit, tmp_path / "ray")
-    # A second driver process pointed at the cluster's address, as a user would: all skipped.
-    import ray
-
-    address = ray.get_runtime_context().gcs_address
-    res = subprocess.run([ZKVERIFY, "prove", str(tiny_circuit.path), str(src), "-o",
-                          str(tmp_path / "ray"), "--ray", address, "--json"],
-                         capture_output=True, timeout=120, env={**os.environ})
-    summary = json.loads(res.stdout)
-    assert res.returncode == 1 and (summary["skipped"], summary["failed"]) == (4, 1), res.stderr
-
-
-@pytest.mark.ray
-def test_ray_node_without_the_circuit_gets_it_from_the_object_store(tiny_circuit: CircuitDir,
-                                                                    ray_cluster: object) -> None:
-    """A cluster node that cannot see the driver's directory rebuilds it from shipped bytes."""
-    import ray
-
-    from zkverify.backends import _local_circuit
-    from zkverify.proving import PROVE_FILES
-
-    files = {n: ray.put(tiny_circuit.file(n).read_bytes()) for n in PROVE_FILES}
-    task = ray.remote(num_cpus=1)(_local_circuit)
-    local = Path(ray.get(task.remote("/nonexistent/circuit", files, tiny_circuit.hashes())))
-    try:
-        assert local != tiny_circuit.path
-        for n in PROVE_FILES:
-            assert (local / n).read_bytes() == tiny_circuit.file(n).read_bytes()
-        same = ray.get(task.remote(str(tiny_circuit.path), files, tiny_circuit.hashes()))
-        assert same == str(tiny_circuit.path)  # visible and matching: used in place
-    finally:
-        shutil.rmtree(local, ignore_errors=True)

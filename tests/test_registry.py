@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from tests.evm_fixtures import Node, anvil
 from tests.network_fixtures import AppServer, bundle_json, dying_node, fake_node_app
 from tests.service_fixtures import TOKEN, ProcessServer, ThreadServer, tampered
+from tests.test_schemas import check
 from zkverify.cli import cli
 from zkverify.manifest import CircuitDir
 from zkverify.network.announce import Announcer, with_announcement
@@ -33,9 +34,12 @@ def run(*args: object, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 
-def ok_json(r: Result) -> Any:
+def ok_json(r: Result, schema: str | None = None) -> Any:
     assert r.exit_code == 0, (r.stdout, r.stderr)
-    return json.loads(r.stdout)
+    out = json.loads(r.stdout)
+    if schema:
+        check(schema, out)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +51,10 @@ def chain() -> Iterator[Node]:
 @pytest.fixture(scope="module")
 def published(chain: Node, tiny_circuit: CircuitDir) -> dict[str, str]:
     """One registry with the tiny circuit published (through the CLI, as a user would)."""
-    reg = ok_json(run("registry", "deploy", "--rpc", chain.url, "--json"))
+    reg = ok_json(run("registry", "deploy", "--rpc", chain.url, "--json"), "registry-deploy")
     assert set(reg) >= {"address"} and reg["address"].startswith("0x")
     pub = ok_json(run("publish", tiny_circuit.path, "--registry", reg["address"], "--rpc",
-                      chain.url, "--json"))
+                      chain.url, "--json"), "publish")
     assert pub["circuit_id"] == tiny_circuit.load_card().circuit_id
     return {"registry": reg["address"], "verifier": pub["verifier"], "circuit_id": pub["circuit_id"]}
 
@@ -81,11 +85,15 @@ def test_three_nodes_announced_and_infer_verified(chain: Node, published: dict[s
     assert [n.url for n in reg.nodes(published["circuit_id"])] == [s.url for s in nodes]
     out = tmp_path / "proof.json"
     info = ok_json(run("infer", tiny_circuit.input, "--registry", published["registry"], "--rpc",
-                       chain.url, "--circuit", published["circuit_id"], "-o", out, "--json"))
+                       chain.url, "--circuit", published["circuit_id"], "-o", out, "--json"),
+                   "infer-registry")
     assert info["valid"] is True and info["node"] == nodes[0].url and info["forged"] == []
     assert info["submitted"] is None and info["bundle_path"] == str(out)
     verdict = json.loads(run("verify", tiny_circuit.path, out, "--json").stdout)
     assert verdict["valid"] is True and verdict["proof_hash"] == info["proof_hash"]
+    shown = ok_json(run("registry", "show", "--registry", published["registry"], "--rpc",
+                        chain.url, "--json"), "registry-show")
+    assert [n["url"] for n in shown["circuits"][0]["nodes"]] == [s.url for s in nodes]
 
 
 def test_failover_dead_busy_forged(chain: Node, published: dict[str, str], nodes: list[ThreadServer],
@@ -105,7 +113,7 @@ def test_failover_dead_busy_forged(chain: Node, published: dict[str, str], nodes
             reg.add_node(cid, url)
         r = run("infer", tiny_circuit.input, "--registry", address, "--rpc", chain.url,
                 "--circuit", cid, "-o", tmp_path / "p.json", "--json")
-        info = ok_json(r)
+        info = ok_json(r, "infer-registry")
         assert dying_proc.wait(10) == 1  # it really died mid-request
     assert info["node"] == nodes[1].url and info["valid"] is True
     outcomes = [(a["url"], a["outcome"]) for a in info["attempts"]]
@@ -186,7 +194,7 @@ def test_submit_then_audit(chain: Node, published: dict[str, str], nodes: list[T
     verdict = json.loads(run("verify", tiny_circuit.path, out, "--json").stdout)
     # The audit fetches the public files from the registered nodes (checked against the id).
     audit = ok_json(run("audit", "--registry", published["registry"], "--rpc", chain.url,
-                        "--circuit", published["circuit_id"], "--json"))
+                        "--circuit", published["circuit_id"], "--json"), "audit")
     assert audit["invalid"] == audit["unchecked"] == 0 and audit["count"] >= 2
     mine = [r for r in audit["records"] if r["tx_hash"] == info["submitted"]["tx_hash"]]
     assert len(mine) == 1 and mine[0]["proof_hash"] == verdict["proof_hash"] == info["proof_hash"]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .card import Card
 from .manifest import Manifest, ProofBundle
+from .network.schemas import MODELS as NETWORK_MODELS
 
 SCHEMA_VERSION = "https://json-schema.org/draft/2020-12/schema"
 
@@ -238,6 +239,7 @@ def models() -> dict[str, type[BaseModel]]:
         "estimate": EstimateOutput, "evm-export": EvmExportOutput,
         "evm-calldata": EvmCalldataOutput, "cache-info": CacheInfoOutput,
         "cache-prune": CachePruneOutput, "doctor": DoctorOutput,
+        **NETWORK_MODELS,
     }
 
 
