@@ -262,3 +262,53 @@ def test_usage_errors(chain: Node, published: dict[str, str], tiny_circuit: Circ
     assert r.exit_code == 3 and "no contract at" in r.stderr
     r = run("publish", tiny_circuit.path, "--registry", "nope", "--rpc", chain.url)
     assert r.exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def reusable_circuit(tmp_path_factory: pytest.TempPathFactory, _cache_dir: Path) -> CircuitDir:
+    """tiny_mlp built with keys for ezkl's reusable verifier (no selector compression)."""
+    from tests.conftest import TESTS, tiny_config
+    from zkverify.circuit import build
+    from zkverify.exporting import export_model
+
+    root = tmp_path_factory.mktemp("reusable")
+    export_model(f"{TESTS / 'tiny_model.py'}:tiny_mlp", (1, 4), root / "model")
+    build(root / "model" / "network.onnx", root / "c",
+          tiny_config(name="tiny_reusable", reusable_verifier=True))
+    return CircuitDir(root / "c")
+
+
+def test_reusable_verifier_serves_two_circuits(chain: Node, published: dict[str, str],
+                                               reusable_circuit: CircuitDir, other_circuit: CircuitDir,
+                                               tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    from zkverify.network.failover import submit
+    from zkverify.proving import prove
+
+    # Another vk than the same model with default keys, so another circuit id.
+    assert reusable_circuit.load_card().circuit_id != tiny_circuit.load_card().circuit_id
+    address = published["registry"]
+    first = ok_json(run("publish", reusable_circuit.path, "--registry", address, "--rpc", chain.url,
+                        "--reusable", "--json"), "publish")
+    assert first["reusable"] is True and first["deploy_gas"] > 0 and first["register_gas"] > 0
+    # The second circuit registers its VKA with the same verifier: no deployment.
+    second = ok_json(run("publish", other_circuit.path, "--registry", address, "--rpc", chain.url,
+                         "--reusable", "--verifier", first["verifier"], "--json"), "publish")
+    assert second["deploy_gas"] is None and second["verifier"] == first["verifier"]
+    reg = Registry(chain.url, address, Wallet.connect(chain.url))
+    for cd, pub in ((reusable_circuit, first), (other_circuit, second)):
+        prove(cd.path, cd.input, tmp_path / f"{cd.path.name}.json")
+        bundle = bundle_json(tmp_path / f"{cd.path.name}.json")
+        proof = bundle["proof"]
+        instances = [int.from_bytes(bytes.fromhex(f), "little") for c in proof["instances"] for f in c]
+        with pytest.raises(RegistryRevert) as e:  # the plain form is refused for such a circuit
+            reg.submit(pub["circuit_id"], bytes(proof["proof"]), instances)
+        assert e.value.error == "NeedsVka"
+        bad = tampered(bundle, "proof_bytes", cd)
+        with pytest.raises(RegistryRevert) as e:
+            submit(reg, pub["circuit_id"], bad, cd.path)
+        assert e.value.error == "ProofRejected"
+        assert submit(reg, pub["circuit_id"], bundle, cd.path)["gas"] > 0
+    audit = ok_json(run("audit", "--registry", address, "--rpc", chain.url, "--circuit",
+                        first["circuit_id"], "--circuit-dir", reusable_circuit.path, "--json"),
+                    "audit")
+    assert (audit["count"], audit["valid"]) == (1, 1)

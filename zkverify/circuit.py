@@ -64,6 +64,7 @@ class BuildConfig:
     classifier_output: str | None = None  # --classifier OUTPUT: checked against the graph
     report_samples: int = REPORT_SAMPLES
     allow_unbound_weights: bool = False
+    reusable_verifier: bool = False  # keys for ezkl's reusable EVM verifier (another vk and id)
 
 
 @dataclass(frozen=True)
@@ -251,13 +252,13 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             srs = get_srs(logrows, c.srs_file, cd.settings, c.fetch_srs)
             warn.extend(str(x.message) for x in w if issubclass(x.category, DevSrsWarning))
         _link_checked(srs.path, cd.srs, srs.sha256)
-        keys = cached_keys(cd.onnx, cd.settings, srs)
+        keys = cached_keys(cd.onnx, cd.settings, srs, c.reusable_verifier)
         if keys is None:
             with progress.stage("compile"):
                 engine.compile_circuit(cd.onnx, cd.compiled, cd.settings)
             with progress.stage("key setup"):
                 try:
-                    keys = get_keys(cd.onnx, cd.compiled, cd.settings, srs)
+                    keys = get_keys(cd.onnx, cd.compiled, cd.settings, srs, c.reusable_verifier)
                 except EngineError as e:
                     if c.srs_file is not None and "srs" in str(e).lower():
                         raise UsageError(f"{c.srs_file}: not a usable KZG SRS file for logrows "

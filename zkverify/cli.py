@@ -139,13 +139,17 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--no-calibrate", is_flag=True, help="Use the run args as given, no calibration.")
 @click.option("--run-arg", "run_arg", multiple=True, metavar="KEY=VALUE",
               help="An ezkl run arg, e.g. input_scale=7 or decomp_base=32 (repeatable).")
+@click.option("--reusable-verifier", is_flag=True,
+              help="Set up keys for ezkl's reusable EVM verifier (no selector compression): "
+                   "`publish --reusable` then shares one verifier between circuits. Another vk, "
+                   "so another circuit id.")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
           fetch_srs: bool, name: str | None, classifier_output: str | None, regressor: bool,
           as_json: bool, allow_unbound_weights: bool,
           target: str | None, tolerance: float | None, min_agreement: float | None,
           max_logrows: int | None,
-          no_calibrate: bool, run_arg: tuple[str, ...]) -> None:
+          no_calibrate: bool, run_arg: tuple[str, ...], reusable_verifier: bool) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
     from .circuit import BuildConfig
     from .circuit import build as run_build
@@ -159,7 +163,7 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         param_visibility=param_visibility, calibration_data=calibration_data,
         calibration_target=target, calibrate=not no_calibrate, srs_file=srs_file,
         fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
-        allow_unbound_weights=allow_unbound_weights,
+        allow_unbound_weights=allow_unbound_weights, reusable_verifier=reusable_verifier,
         run_args={**parse_run_args(run_arg), **({"logrows": max_logrows} if max_logrows else {})},
         **prediction_rule(classifier_output, regressor),
     )

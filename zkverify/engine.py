@@ -187,9 +187,10 @@ def get_srs(settings: Path, srs: Path, logrows: int | None = None) -> None:
     _run("get_srs", ezkl.get_srs, settings_path=str(settings), logrows=logrows, srs_path=str(srs))
 
 
-def setup(compiled: Path, vk: Path, pk: Path, srs: Path) -> None:
+def setup(compiled: Path, vk: Path, pk: Path, srs: Path,
+          disable_selector_compression: bool = False) -> None:
     _call("setup", ezkl.setup, model=str(compiled), vk_path=str(vk), pk_path=str(pk),
-          srs_path=str(srs))
+          srs_path=str(srs), disable_selector_compression=disable_selector_compression)
 
 
 def gen_witness(data: Path, compiled: Path, output: Path) -> dict[str, Any]:
@@ -238,6 +239,12 @@ def create_evm_verifier(vk: Path, settings: Path, sol: Path, abi: Path, srs: Pat
     _run("create_evm_verifier", ezkl.create_evm_verifier, vk_path=str(vk),
          settings_path=str(settings), sol_code_path=str(sol), abi_path=str(abi),
          srs_path=str(srs), reusable=reusable)
+
+
+def create_evm_vka(vk: Path, settings: Path, vka: Path, srs: Path) -> None:
+    """Write the circuit's verifying key artifact for ezkl's reusable verifier."""
+    _run("create_evm_vka", ezkl.create_evm_vka, vk_path=str(vk), settings_path=str(settings),
+         vka_path=str(vka), srs_path=str(srs))
 
 
 def encode_evm_calldata(proof: Path, calldata: Path) -> bytes:

@@ -115,14 +115,17 @@ class Keys:
     hashes: dict[str, str]  # sha256 of the checked files (model.compiled, vk.key)
 
 
-def key_cache_key(onnx: Path, settings: Path, srs: Srs) -> str:
+def key_cache_key(onnx: Path, settings: Path, srs: Srs, reusable_verifier: bool = False) -> str:
     """Keys depend on the model, the settings and the SRS (and ezkl's version).
 
     Not on model.compiled's bytes: ezkl serializes it nondeterministically, so the compiled
     circuit is cached with its keys and reused as a set.
     """
+    # Keys for ezkl's reusable verifier are set up without selector compression: another vk.
+    dsc = ":no-selector-compression" if reusable_verifier else ""
     return sha256_bytes(
-        f"{sha256_file(onnx)}:{sha256_file(settings)}:{srs.sha256}:{engine.ezkl_version()}".encode()
+        f"{sha256_file(onnx)}:{sha256_file(settings)}:{srs.sha256}:{engine.ezkl_version()}{dsc}"
+        .encode()
     )
 
 
@@ -159,13 +162,14 @@ def _hit(key: str) -> Keys | None:
     return _slot_keys(key, True, hashes)
 
 
-def cached_keys(onnx: Path, settings: Path, srs: Srs) -> Keys | None:
-    return _hit(key_cache_key(onnx, settings, srs))
+def cached_keys(onnx: Path, settings: Path, srs: Srs, reusable_verifier: bool = False) -> Keys | None:
+    return _hit(key_cache_key(onnx, settings, srs, reusable_verifier))
 
 
-def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
+def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs,
+             reusable_verifier: bool = False) -> Keys:
     """Compiled circuit with its proving and verifying keys, from the cache or a fresh setup."""
-    key = key_cache_key(onnx, settings, srs)
+    key = key_cache_key(onnx, settings, srs, reusable_verifier)
     hit = _hit(key)
     if hit is not None:
         return hit
@@ -173,7 +177,8 @@ def get_keys(onnx: Path, compiled: Path, settings: Path, srs: Srs) -> Keys:
     work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=slot.parent))
     try:
         shutil.copyfile(compiled, work / "model.compiled")
-        engine.setup(work / "model.compiled", work / "vk.key", work / "pk.key", srs.path)
+        engine.setup(work / "model.compiled", work / "vk.key", work / "pk.key", srs.path,
+                     disable_selector_compression=reusable_verifier)
         hashes = {name: cache.record(work / name) for name in _CHECKED}
         for f in work.iterdir():  # circuit dirs hard-link these: never let a write go through
             f.chmod(0o444)

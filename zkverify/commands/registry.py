@@ -19,7 +19,6 @@ from typing import Any
 import click
 
 from ..cli_options import check_circuit_id
-from ..errors import UsageError
 
 KEY_HELP = ("File holding the private key that signs transactions (default: "
             "$ZKVERIFY_PRIVATE_KEY, else the node's first unlocked account).")
@@ -107,10 +106,14 @@ def show_cmd(registry_address: str, rpc_url: str, circuit_id: str | None, as_jso
 @registry_options()
 @click.option("--card-uri", default="", help="Where the card can be read (recorded on chain).")
 @click.option("--verifier", "verifier_address", metavar="ADDR",
-              help="Use this already deployed verifier (its code is checked) instead of deploying.")
+              help="Use this already deployed verifier (its code is checked) instead of deploying; "
+                   "with --reusable, a deployed reusable verifier.")
+@click.option("--reusable", is_flag=True,
+              help="Use ezkl's reusable verifier: register this circuit's VKA with it (one "
+                   "deployment serves many circuits; build with --reusable-verifier).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def publish(circuit_dir: Path, registry_address: str, rpc_url: str, private_key_file: Path | None,
-            card_uri: str, verifier_address: str | None, as_json: bool) -> None:
+            card_uri: str, verifier_address: str | None, reusable: bool, as_json: bool) -> None:
     """Deploy the circuit's Solidity verifier and register the circuit in the registry."""
     from ..errors import EvmError
     from ..evm import code_mismatch, load_verifier
@@ -121,26 +124,46 @@ def publish(circuit_dir: Path, registry_address: str, rpc_url: str, private_key_
     cd = CircuitDir(circuit_dir)
     card = cd.check_integrity()
     reg = open_registry(rpc_url, registry_address, private_key_file)
-    with progress.stage("writing and compiling the Solidity verifier"):
-        verifier = load_verifier(cd)
-    warning = verifier.size_warning()
-    deploy_gas = None
-    if verifier_address is None:
-        with progress.stage("deploying the verifier"):
-            verifier_address, deploy_gas = reg.wallet.deploy(verifier.contract.bytecode)
+    deploy_gas = register_gas = None
+    digest = None
+    warning = None
+    if reusable:
+        from ..network import reusable as ru
+
+        with progress.stage("writing and compiling the reusable verifier"):
+            contract = ru.compile_reusable(cd)
+            words = ru.vka_words(cd)
+        if verifier_address is None:
+            with progress.stage("deploying the reusable verifier"):
+                verifier_address, deploy_gas = reg.wallet.deploy(contract.bytecode)
+        elif reg.client.get_code(verifier_address) != contract.runtime:
+            raise EvmError(f"the contract at {verifier_address} is not ezkl's reusable verifier "
+                           "(its code differs from the one compiled here)")
+        register_gas = ru.register(reg.wallet, verifier_address, contract, words)
+        digest = ru.vka_digest(words)
     else:
-        mismatch = code_mismatch(verifier, reg.client.get_code(verifier_address), verifier_address)
-        if mismatch:
-            raise EvmError(mismatch)
-    receipt = reg.publish(card.circuit_id, card.vk_sha256, verifier_address, card_uri)
+        with progress.stage("writing and compiling the Solidity verifier"):
+            verifier = load_verifier(cd)
+        warning = verifier.size_warning()
+        if verifier_address is None:
+            with progress.stage("deploying the verifier"):
+                verifier_address, deploy_gas = reg.wallet.deploy(verifier.contract.bytecode)
+        else:
+            mismatch = code_mismatch(verifier, reg.client.get_code(verifier_address),
+                                     verifier_address)
+            if mismatch:
+                raise EvmError(mismatch)
+    receipt = reg.publish(card.circuit_id, card.vk_sha256, verifier_address, card_uri, digest)
     info = {"circuit_id": card.circuit_id, "verifier": verifier_address.lower(),
-            "registry": reg.address, "name": card.name, "deploy_gas": deploy_gas,
+            "registry": reg.address, "name": card.name, "reusable": reusable,
+            "vka_digest": digest, "deploy_gas": deploy_gas, "register_gas": register_gas,
             "publish_gas": receipt.gas_used, "tx_hash": receipt.tx_hash, "warning": warning}
     if as_json:
         _dump(info)
     else:
         click.echo(f"published {card.name} as circuit {card.circuit_id} (verifier "
-                   f"{info['verifier']}, publish gas {receipt.gas_used:,})")
+                   f"{info['verifier']}{', reusable' if reusable else ''}, publish gas "
+                   f"{receipt.gas_used:,})")
     if warning:
         click.echo(f"warning: {warning}", err=True)
 
@@ -175,12 +198,3 @@ def audit(registry_address: str, rpc_url: str, circuit_id: str | None,
                        f"{r.submitter} (block {r.block}){why}")
         click.echo(f"{len(rows)} recorded, {len(invalid)} invalid, {len(unchecked)} unchecked")
     sys.exit(code)
-
-
-def submit_bundle(rpc_url: str, address: str, key_file: Path | None, circuit_id: str,
-                  bundle: dict[str, Any]) -> dict[str, Any]:
-    from ..network.failover import submit
-
-    if not address:
-        raise UsageError("--submit needs --registry and --rpc")
-    return submit(open_registry(rpc_url, address, key_file), circuit_id, bundle)

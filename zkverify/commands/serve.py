@@ -197,7 +197,8 @@ def _infer_registry(data: object, address: str, rpc_url: str, circuit_id: str, t
     info = result.as_dict()
     if out is not None:
         info["bundle_path"] = str(out)
-    info["submitted"] = submit_bundle(reg, circuit_id, result.bundle) if submit else None
+    info["submitted"] = (submit_bundle(reg, circuit_id, result.bundle, result.public_dir)
+                         if submit else None)
     if as_json:
         click.echo(json.dumps(info, indent=2))
     else:

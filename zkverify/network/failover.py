@@ -189,10 +189,23 @@ def infer(registry: Registry, circuit_id: str, data: Any, token: str, *,
                        f"({tried})")
 
 
-def submit(registry: Registry, circuit_id: str, bundle: dict[str, Any]) -> dict[str, Any]:
-    """Record a verified bundle's proof on chain; the transaction's hash and gas."""
+def submit(registry: Registry, circuit_id: str, bundle: dict[str, Any],
+           public_dir: str | Path | None = None) -> dict[str, Any]:
+    """Record a verified bundle's proof on chain; the transaction's hash and gas.
+
+    A circuit published with the reusable verifier needs its VKA, made from the public files.
+    """
     proof = bundle["proof"]
     instances = [int.from_bytes(bytes.fromhex(f), "little") for col in proof["instances"]
                  for f in col]
-    receipt = registry.submit(circuit_id, bytes(proof["proof"]), instances)
+    vka = None
+    if registry.require_circuit(circuit_id).reusable:
+        from ..manifest import CircuitDir
+        from .reusable import vka_words
+
+        if public_dir is None:
+            raise UsageError(f"circuit {circuit_id[:16]}… uses the reusable verifier: submitting "
+                             "needs its public files (for the VKA)")
+        vka = vka_words(CircuitDir(public_dir))
+    receipt = registry.submit(circuit_id, bytes(proof["proof"]), instances, vka)
     return {"tx_hash": receipt.tx_hash, "gas": receipt.gas_used}

@@ -46,7 +46,10 @@ class PublishOutput(_Out):
     verifier: str
     registry: str
     name: str
+    reusable: bool
+    vka_digest: str | None
     deploy_gas: int | None
+    register_gas: int | None
     publish_gas: int
     tx_hash: str
     warning: str | None
