@@ -312,3 +312,45 @@ def test_reusable_verifier_serves_two_circuits(chain: Node, published: dict[str,
                         first["circuit_id"], "--circuit-dir", reusable_circuit.path, "--json"),
                     "audit")
     assert (audit["count"], audit["valid"]) == (1, 1)
+
+
+def test_without_the_chain_extra(chain: Node, published: dict[str, str]) -> None:
+    from tests.test_lean import run_blocked
+
+    out = run_blocked(("eth_account", "eth_abi", "eth_utils"),
+                      [["audit", "--registry", published["registry"], "--rpc", chain.url]])
+    r = out["results"][0]
+    assert r["code"] == 2, r
+    assert r["stderr"] == ("error: this command needs the 'chain' extra (eth_abi is not installed): "
+                           "pip install 'zkverify[chain]'\n")
+
+
+def test_mcp_through_the_registry(chain: Node, published: dict[str, str], nodes: list[ThreadServer],
+                                  tiny_circuit: CircuitDir, tmp_path: Path) -> None:
+    """`zkverify mcp --registry --rpc` through the SDK's own client: list the registry's circuits,
+    infer on its nodes (verified here), verify a tampered bundle (invalid, no output)."""
+    pytest.importorskip("mcp")
+    import os
+
+    from tests.test_mcp import call, session, stdio
+
+    token = tmp_path / "token"
+    token.write_text(TOKEN + "\n")
+    extra = {k: os.environ[k] for k in ("ZKVERIFY_SOLCJS",) if k in os.environ}
+    server = stdio(tmp_path, "--registry", published["registry"], "--rpc", chain.url,
+                   "--token-file", str(token), **extra)
+    cid = published["circuit_id"]
+    x = json.loads(tiny_circuit.input.read_text())
+
+    async def body(client: Any) -> None:
+        listed = await call(client, "list_circuits")
+        mine = [c for c in listed["registry"]["circuits"] if c["circuit_id"] == cid]
+        assert mine and mine[0]["nodes"][:3] == [s.url for s in nodes]
+        res = await call(client, "infer", input=x, circuit=cid)
+        assert res["valid"] is True and res["circuit_id"] == cid
+        assert res["proved_by"] == nodes[0].url and res["forged_nodes"] == []
+        bad = tampered(json.loads(Path(res["bundle_path"]).read_text()), "outputs", tiny_circuit)
+        verdict = await call(client, "verify", circuit=cid, bundle=bad)
+        assert verdict["valid"] is False and verdict["outputs"] is None
+
+    session(server, body)

@@ -36,13 +36,16 @@ prediction_rule ("argmax": a classifier whose prediction is the index of the lar
 "ceremony" is the public KZG ceremony, "local-dev" was generated locally and is not secure),
 and can_prove (false: the directory holds only public files, it can verify but not prove).
 "node" (when a node is configured) lists the node's circuits (id, name, shapes) and whether
-infer may prove there."""
+infer may prove there. "registry" (when an on-chain registry is configured) lists its published
+circuits by circuit_id with the URLs of the nodes serving each."""
 
 INFER_DOC = """\
 Run a verified inference: prove the model's output on the input, then verify the proof locally.
 
 The proof is made locally when the circuit is a local directory that can prove, otherwise by
-the configured node. Either way the proof bundle is then verified here, against public files
+the configured node, or (with a registry) by the circuit's registered nodes, trying the next
+one when a node fails or returns a bundle that does not verify (forged_nodes names those).
+Either way the proof bundle is then verified here, against public files
 this server trusts (the local circuit directory, or the files fetched from the node by circuit
 id), and the bundle is written to disk.
 

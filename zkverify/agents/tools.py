@@ -61,12 +61,13 @@ class Agent:
     token: str | None = field(repr=False)  # never returned, never in a message
     bundles_dir: Path
     fetch_dir: Path
+    registry: Any = field(default=None, repr=False)  # zkverify.network.registry.Registry
     _provers: dict[Path, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def create(cls, circuit_dirs: list[Path], node: str | None, token: str | None,
-               bundles_dir: Path, fetch_dir: Path) -> Agent:
+               bundles_dir: Path, fetch_dir: Path, registry: Any = None) -> Agent:
         """Load and check every circuit directory now: a bad one is a usage error at start."""
         from ..verifying import load_public
 
@@ -80,7 +81,8 @@ class Agent:
             raise UsageError(f"two circuit directories are both named {dup[0]!r}")
         if node is not None and not node.rstrip("/").startswith(("http://", "https://")):
             raise UsageError(f"--node {node}: not an http(s) URL")
-        return cls(loaded, node.rstrip("/") if node else None, token, bundles_dir, fetch_dir)
+        return cls(loaded, node.rstrip("/") if node else None, token, bundles_dir, fetch_dir,
+                   registry)
 
     # --- list_circuits ---------------------------------------------------------------------
 
@@ -97,7 +99,23 @@ class Agent:
             except ZkVerifyError as e:  # the local circuits are still worth listing
                 node["error"] = one_line(str(e))
             out["node"] = node
+        if self.registry is not None:
+            out["registry"] = self._registry_listing()
         return out
+
+    def _registry_listing(self) -> dict[str, Any]:
+        from ..errors import ZkVerifyError
+
+        reg = self.registry
+        listing: dict[str, Any] = {"address": reg.address, "can_prove": self.token is not None}
+        try:
+            listing["circuits"] = [
+                {"circuit_id": cid, "reusable_verifier": entry.reusable, "verifier": entry.verifier,
+                 "nodes": [n.url for n in reg.nodes(cid)]}
+                for cid in reg.circuit_ids() for entry in [reg.require_circuit(cid)]]
+        except ZkVerifyError as e:
+            listing["error"] = one_line(str(e))
+        return listing
 
     def node_label(self) -> str | None:
         """The node URL without any user:password part."""
@@ -154,6 +172,12 @@ class Agent:
         for c in self.circuits:
             if c.card.circuit_id == circuit_id:
                 return load_public(c.path)
+        if self.node is None and self.registry is not None:
+            from ..network.failover import public_files
+
+            entry = self.registry.require_circuit(circuit_id)
+            urls = [n.url for n in self.registry.nodes(circuit_id)]
+            return load_public(public_files(entry, urls, self.fetch_dir / "registry"))
         if self.node is None:
             raise CircuitError(f"circuit {circuit_id[:16]}… is not configured (no --node to fetch "
                                f"it from)")
@@ -182,6 +206,8 @@ class Agent:
         if local is not None and local.can_prove:
             raw, proved_by = self._prove_local(local, data, where), "local"
             circuit_id = local.card.circuit_id
+        elif self.registry is not None and self.node is None:
+            return self._infer_registry(data, local.card.circuit_id if local else circuit)
         elif self.node is not None:
             circuit_id = local.card.circuit_id if local is not None else self.node_circuit_id(circuit)
             raw, proved_by = self._prove_node(circuit_id, data), str(self.node_label())
@@ -199,6 +225,25 @@ class Agent:
         result = self._verdict(public, raw, circuit_id)
         result.update(proved_by=proved_by, bundle_path=str(path))
         return result
+
+    def _infer_registry(self, data: Any, circuit: str | None) -> dict[str, Any]:
+        """On the registry's nodes, with failover; the bundle verified locally before it counts."""
+        from ..network.failover import infer as infer_failover
+        from ..verifying import load_public
+
+        if circuit is None or not ID_RE.fullmatch(circuit):
+            raise UsageError("with a registry, pass `circuit`: a circuit id from list_circuits")
+        if self.token is None:
+            raise UsageError("proving on the registry's nodes needs a token: start the server with "
+                             "--token-file FILE or ZKVERIFY_TOKEN set")
+        result = infer_failover(self.registry, circuit, data, self.token,
+                                cache=self.fetch_dir / "registry")
+        self.bundles_dir.mkdir(parents=True, exist_ok=True)
+        path = self.bundles_dir / f"{result.proof_hash[:16]}.proof.json"
+        write_json_atomic(path, result.bundle)
+        out = self._verdict(load_public(result.public_dir), result.bundle, circuit)
+        out.update(proved_by=result.node, bundle_path=str(path), forged_nodes=result.forged)
+        return out
 
     def _prove_local(self, c: LocalCircuit, data: Any, where: str) -> dict[str, Any]:
         from ..proving import Prover
@@ -250,6 +295,9 @@ class Agent:
             public = load_public(Path(circuit).expanduser())  # the caller's choice of files
         elif self.node is not None:
             pinned = self.node_circuit_id(circuit)
+            public = self.trusted(pinned)
+        elif self.registry is not None and ID_RE.fullmatch(circuit):
+            pinned = circuit
             public = self.trusted(pinned)
         else:
             raise self.unknown(circuit)

@@ -12,6 +12,8 @@ from .serve import TOKEN_ENV, read_token
 
 CIRCUITS_ENV = "ZKVERIFY_MCP_CIRCUITS"
 NODE_ENV = "ZKVERIFY_MCP_NODE"
+REGISTRY_ENV = "ZKVERIFY_MCP_REGISTRY"
+RPC_ENV = "ZKVERIFY_MCP_RPC"
 
 
 def parse_http(value: str) -> tuple[str, int]:
@@ -27,14 +29,20 @@ def parse_http(value: str) -> tuple[str, int]:
                    f"directories separated by {os.pathsep!r}).")
 @click.option("--node", envvar=NODE_ENV, help=f"A zkverify node to list, prove on and fetch "
                                               f"circuits from (default: ${NODE_ENV}).")
+@click.option("--registry", "registry_address", envvar=REGISTRY_ENV, metavar="ADDR",
+              help=f"A zkverify registry: list its circuits, infer on its nodes with failover "
+                   f"(default: ${REGISTRY_ENV}; needs --rpc).")
+@click.option("--rpc", "rpc_url", envvar=RPC_ENV, metavar="URL",
+              help=f"The registry chain's JSON-RPC URL (default: ${RPC_ENV}).")
 @click.option("--token-file", type=click.Path(path_type=Path),
               help=f"File holding the node's bearer token (default: ${TOKEN_ENV}); never shown.")
 @click.option("--bundles", "bundles_dir", type=click.Path(path_type=Path),
               help="Directory where infer writes proof bundles (default: the user data dir).")
 @click.option("--http", "http", metavar="HOST:PORT",
               help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio.")
-def mcp(circuits: tuple[Path, ...], node: str | None, token_file: Path | None,
-        bundles_dir: Path | None, http: str | None) -> None:
+def mcp(circuits: tuple[Path, ...], node: str | None, registry_address: str | None,
+        rpc_url: str | None, token_file: Path | None, bundles_dir: Path | None,
+        http: str | None) -> None:
     """Run an MCP server (stdio by default) with list_circuits, infer and verify tools."""
     from ..extras import require
 
@@ -45,11 +53,21 @@ def mcp(circuits: tuple[Path, ...], node: str | None, token_file: Path | None,
     from ..agents.tools import Agent, default_fetch_dir
 
     dirs = list(circuits) or [Path(p) for p in os.environ.get(CIRCUITS_ENV, "").split(os.pathsep) if p]
-    if not dirs and not node:
-        raise UsageError(f"no circuits: pass --circuit DIR (or set {CIRCUITS_ENV}) and/or --node URL")
+    if not dirs and not node and not registry_address:
+        raise UsageError(f"no circuits: pass --circuit DIR (or set {CIRCUITS_ENV}), --node URL "
+                         f"and/or --registry ADDR --rpc URL")
+    if node and registry_address:
+        raise UsageError("--node and --registry: pick one (the registry lists the nodes)")
+    registry = None
+    if registry_address:
+        if not rpc_url:
+            raise UsageError(f"--registry needs --rpc URL (or ${RPC_ENV})")
+        from .registry import open_registry
+
+        registry = open_registry(rpc_url, registry_address, sign=False)
     address = parse_http(http) if http else None
     bundles = bundles_dir or Path(platformdirs.user_data_dir("zkverify")) / "mcp-bundles"
-    agent = Agent.create(dirs, node, read_token(token_file), bundles, default_fetch_dir())
+    agent = Agent.create(dirs, node, read_token(token_file), bundles, default_fetch_dir(), registry)
     server = create_server(agent)
     if address is None:
         server.run("stdio")
