@@ -113,9 +113,10 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="A KZG ceremony SRS file (default: a cached, dev-only local SRS)."),
         click.option("--fetch-srs", is_flag=True, help="Download the ceremony SRS (online)."),
         click.option("--name", help="Circuit name (default: spec name or file stem)."),
-        click.option("--classifier", "classifier_output", metavar="OUTPUT",
-                     help="The output OUTPUT (its ONNX name) holds class scores: the prediction "
-                          "is its argmax. Never guessed from the output's size."),
+        click.option("--classifier", "classifier_output", metavar="OUTPUT", multiple=True,
+                     help="The output OUTPUT (its ONNX name) holds class scores: its prediction "
+                          "is the argmax over the last axis. Repeat for several outputs. Never "
+                          "guessed from the output's size."),
         click.option("--regressor", is_flag=True,
                      help="The outputs are values (the default unless a spec says classifier)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
@@ -141,7 +142,7 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
               help="An ezkl run arg, e.g. input_scale=7 or decomp_base=32 (repeatable).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-          fetch_srs: bool, name: str | None, classifier_output: str | None, regressor: bool,
+          fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
           as_json: bool, allow_unbound_weights: bool,
           target: str | None, tolerance: float | None, min_agreement: float | None,
           max_logrows: int | None,
@@ -171,14 +172,17 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         print_build(console(), res)
 
 
-def prediction_rule(classifier_output: str | None, regressor: bool) -> dict[str, Any]:
+def prediction_rule(classifier_output: tuple[str, ...] | str | None,
+                    regressor: bool) -> dict[str, Any]:
     """BuildConfig fields for --classifier OUTPUT / --regressor (neither: the spec's, else values)."""
     from .errors import UsageError
 
-    if classifier_output is not None and regressor:
+    names = (classifier_output,) if isinstance(classifier_output, str) else tuple(
+        classifier_output or ())
+    if names and regressor:
         raise UsageError("--classifier and --regressor: pick one")
-    if classifier_output is not None:
-        return {"classifier": True, "classifier_output": classifier_output}
+    if names:
+        return {"classifier": True, "classifier_outputs": names}
     return {"classifier": False} if regressor else {}
 
 
@@ -200,9 +204,11 @@ def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
               help="Batch: prove on Ray (`local`, `auto` or a cluster address like host:6379).")
 def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers: int,
           ray_address: str | None) -> None:
-    """Prove one inference (INPUT: .json or .npy) and write a proof bundle.
+    """Prove one inference (INPUT: .json, .npy or .npz) and write a proof bundle.
 
-    A batch (INPUT: .jsonl, one input a line, or an .npy with a batch axis) writes one bundle
+    INPUT is ezkl's {"input_data": [...]} (one list per graph input), {"inputs": {NAME: [...]}},
+    a list of numbers or an .npy (one-input models), or an .npz by input name. A batch (INPUT:
+    .jsonl, one input a line, or an .npy/.npz with a batch axis) writes one bundle
     per input into the directory -o, skips valid bundles already there, and exits 1 if any
     input failed.
     """
@@ -213,7 +219,7 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
 
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
-    if is_batch_input(input_path, prover.input_shape):
+    if is_batch_input(input_path, prover.inputs):
         from .batch import prove_batch
 
         output_dir(out)
@@ -226,7 +232,7 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     with progress.stage("prove"):
         bundle = prover.prove_file(input_path, out)
     info = {"bundle": str(out), "circuit": bundle.circuit.name, "prediction": bundle.prediction,
-            "outputs": bundle.outputs, "proof_hash": bundle.proof_hash(),
+            "outputs": bundle.output_values, "proof_hash": bundle.proof_hash(),
             "prove_seconds": round(prover.last_prove_seconds, 3)}
     if as_json:
         emit_json(info)

@@ -8,11 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import engine
-from .errors import CircuitError, EngineError, InputError
-from .inputs import coerce_input, ezkl_input, load_input_file
+from .errors import EngineError, InputError
+from .inputs import Feed, coerce_feed, ezkl_input, load_input_file
 from .manifest import (
     COMPILED,
     MANIFEST,
@@ -21,10 +19,13 @@ from .manifest import (
     SRS,
     VK,
     CircuitDir,
+    CircuitRefV2,
     Manifest,
+    OutputClaim,
     ProofBundle,
+    TensorClaim,
 )
-from .verdict import claims_hold, decode, prediction, settings_visibility
+from .verdict import decode, settings_visibility, tensor_claims
 
 PROVE_FILES = (COMPILED, PK, SETTINGS, VK, SRS, MANIFEST)
 
@@ -39,18 +40,22 @@ class Prover:
         self.settings = self.cd.settings_json()
         self.card = self.cd.load_card()
         self.hashes = self.card.circuit_ref()
-        if not self.manifest.input_shapes:
-            raise CircuitError(f"{self.cd.manifest_path}: no input shape recorded")
-        self.input_shape = tuple(self.manifest.input_shapes[0])
+        self.inputs = self.card.input_tensors()
+        self.outputs = self.card.output_tensors()
         self.last_prove_seconds = 0.0
 
-    def coerce(self, data: Any, where: str = "input") -> np.ndarray:
-        return coerce_input(data, self.input_shape, where)
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The first input's shape (a one-input model's; kept for callers of the first API)."""
+        return self.inputs[0].shape if self.inputs else ()
 
-    def prove_values(self, values: np.ndarray) -> ProofBundle:
+    def coerce(self, data: Any, where: str = "input") -> Feed:
+        return coerce_feed(data, self.inputs, where, n_outputs=len(self.outputs))
+
+    def prove_values(self, feed: Feed) -> ProofBundle:
         with tempfile.TemporaryDirectory(prefix="zkverify-prove-") as tmp:
             t = Path(tmp)
-            (t / "input.json").write_text(json.dumps(ezkl_input(values)))
+            (t / "input.json").write_text(json.dumps(ezkl_input(feed)))
             engine.gen_witness(t / "input.json", self.cd.compiled, t / "witness.json")
             t0 = time.perf_counter()
             engine.prove(t / "witness.json", self.cd.compiled, self.cd.pk, t / "proof.json",
@@ -59,22 +64,23 @@ class Prover:
             proof = json.loads((t / "proof.json").read_text())
         proven = decode(self.card, self.settings, [f for col in proof["instances"] for f in col])
         for key in ("inputs", "outputs"):
-            if not claims_hold(proven[key], proven, key):
+            if any(abs(v) > 2 ** 53 for row in proven[f"{key}_felts"] or [] for v in row):
                 raise EngineError(f"the proven {key} exceed what a JSON number holds exactly "
                                   "(a fixed-point value above 2**53): the bundle could not state them")
+        inputs, outputs = tensor_claims(self.card, proven)
         return ProofBundle(
             ezkl_version=engine.ezkl_version(),
-            circuit=self.hashes,  # type: ignore[arg-type]
-            inputs=proven["inputs"], outputs=proven["outputs"],
-            prediction=prediction(self.card, proven["outputs"]),
+            circuit=CircuitRefV2(id=self.card.circuit_id, **self.hashes),
+            inputs=[TensorClaim(**c) for c in inputs],
+            outputs=[OutputClaim(**c) for c in outputs],
             visibility=settings_visibility(self.settings),
             proof=proof,
         )
 
     def prove_file(self, input_path: str | Path, out: str | Path | None = None) -> ProofBundle:
-        values = coerce_input(load_input_file(input_path), self.input_shape, str(input_path))
+        feed = self.coerce(load_input_file(input_path), str(input_path))
         try:
-            bundle = self.prove_values(values)
+            bundle = self.prove_values(feed)
         except EngineError as e:
             if "gen_witness" not in str(e):
                 raise

@@ -33,13 +33,14 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 
 from .__about__ import __version__
 from .errors import CircuitError, EngineError, InputError, ServiceError, UsageError, ZkVerifyError
-from .inputs import coerce_input
+from .inputs import coerce_feed, ezkl_input
 from .limits import ClientLimiter, OnceCache, RateLimited
 from .manifest import BUNDLE_FORMAT, CARD, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from .pool import Overloaded, WorkerPool, prove_job, verifier_job, verify_job
 from .proving import Prover
 from .store import ProofStore
+from .tensors import Tensor
 
 log = logging.getLogger("zkverify.service")
 
@@ -62,8 +63,9 @@ class Hosted:
     cd: CircuitDir
     manifest: Manifest
     hashes: dict[str, str]
-    input_shape: tuple[int, ...]
+    inputs: list[Tensor]
     circuit_id: str = ""
+    n_outputs: int = 1
 
     def info(self) -> dict[str, Any]:
         m = self.manifest
@@ -71,6 +73,7 @@ class Hosted:
         return {"id": self.circuit_id, "name": m.name, "circuit_id": self.circuit_id,
                 **{k: v for k, v in self.hashes.items() if k != "name"},
                 "logrows": m.logrows, "input_shapes": m.input_shapes, "output_shapes": m.output_shapes,
+                "inputs": m.inputs, "outputs": m.outputs, "classifier_outputs": m.classifier_outputs,
                 "classifier": m.classifier, "visibility": m.visibility, "ezkl_version": m.ezkl_version,
                 "files": {key: base + name for key, name in FILE_KEYS.items()}}
 
@@ -93,7 +96,7 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
             raise CircuitError(f"{cd.path}: circuit id {cid!r} is already hosted from "
                                f"{hosted[cid].cd.path} (rebuild one with another --name)")
         hosted[cid] = Hosted(cid, CircuitDir(cd.path.resolve()), prover.manifest, hashes,
-                             prover.input_shape, prover.card.circuit_id)
+                             prover.inputs, prover.card.circuit_id, len(prover.outputs))
     if not hosted:
         raise UsageError("serve needs at least one circuit directory")
     return hosted
@@ -201,17 +204,17 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
         _authorize(request, token)
         data = await _json_body(request, max_body)
         try:
-            values = coerce_input(data, h.input_shape, "input")
+            feed = coerce_feed(data, h.inputs, "input", n_outputs=h.n_outputs)
         except InputError as e:
             raise HTTPException(422, str(e)) from None
         try:
             bundle_data, seconds = await pools["prove"].run(prove_job, str(h.cd.path),
-                                                            values.tolist())
+                                                            ezkl_input(feed))
         except EngineError as e:
             # The circuit loaded and proved at build time, so a failure is this input's (values
             # outside the lookup range the circuit was calibrated for, typically).
             raise HTTPException(422, f"the circuit cannot prove this input: {e}") from None
-        bundle = ProofBundle.model_validate(bundle_data)
+        bundle = ProofBundle.from_obj(bundle_data)
         proof_hash = bundle.proof_hash()
         await asyncio.to_thread(store.record, proof_hash, h.name, bundle.created_at, bundle_data,
                                 bundle.prediction)

@@ -28,23 +28,16 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .circuit import (
-    BuildConfig,
-    BuildResult,
-    build,
-    load_calibration,
-    materialize_onnx,
-    model_modules,
-    plan,
-    refuse_unbound_weights,
-)
+from .circuit import BuildConfig, BuildResult, build, refuse_unbound_weights
 from .errors import EngineError, UsageError
 from .estimating import predict
 from .extras import require
 from .inputs import ezkl_input
 from .keys import DevSrsWarning, get_srs
 from .progress import NullProgress
-from .quantize import measure
+from .quantize import float_outputs, measure
+from .sources import load_calibration, materialize_onnx, model_modules, output_rules, plan
+from .tensors import graph_signature, variables_of, with_sizes
 
 RESERVED_ROWS = 32  # blinding factors and halo2's own rows on top of the circuit's rows
 
@@ -96,18 +89,21 @@ class _Bench:
         require(*model_modules(self.plan), "onnxruntime")
         self.work = Path(tempfile.mkdtemp(prefix="zkverify-tune-"))
         self.onnx = self.work / "network.onnx"
-        self.shape = materialize_onnx(self.plan, self.onnx)
-        samples = load_calibration(self.plan, self.shape, [])
+        self.inputs = materialize_onnx(self.plan, self.onnx)
+        samples = load_calibration(self.plan, self.inputs, [])
         self.samples = samples[: space.max_samples]
-        from .exporting import run_onnx
-
-        # The tuner's bound needs a float reference: fail early when onnxruntime cannot run it.
-        run_onnx(self.onnx, [self.samples[0].reshape(self.shape)])
         c = self.plan.config
-        self.classifier = bool(c.classifier)  # declared, never guessed from the output's size
+        # The tuner's bound needs a float reference: fail early when onnxruntime cannot run it.
+        first = float_outputs(self.onnx, self.samples[:1], self.inputs)[0]
+        _, graph_outputs = graph_signature(self.onnx, variables_of(c.run_args))
+        self.outputs = with_sizes(graph_outputs, [len(o) for o in first])
+        # Declared, never guessed from the output's size.
+        self.rules = output_rules(c, self.outputs, [])
+        self.classifier = "argmax" in self.rules
         # The hardest sample for range checks: the one with the largest values.
         self.hard = self.work / "hard.json"
-        hard = self.samples[int(np.abs(self.samples).sum(axis=1).argmax())]
+        hard = max(self.samples, key=lambda f: sum(float(np.abs(a.astype(np.float64)).sum())
+                                                   for a in f))
         self.hard.write_text(json.dumps(ezkl_input(hard)))
         self.n = 0
 
@@ -129,7 +125,7 @@ class _Bench:
         path, s = self.settings(ra)
         compiled = path.with_suffix(".compiled")
         engine.compile_circuit(self.onnx, compiled, path)
-        q = measure(self.onnx, compiled, self.samples, self.shape, self.classifier,
+        q = measure(self.onnx, compiled, self.samples, self.inputs, self.outputs, self.rules,
                     bound["max_error"], bound["min_agreement"])
         cand.max_abs_error, cand.argmax_agreement = q.max_abs_error, q.argmax_agreement
         cand.predicted_prove_seconds = predict(s).prove_seconds

@@ -32,7 +32,7 @@ def _config(**kw: Any) -> Any:
               help="How many of the best-predicted candidates to really prove and verify.")
 def tune(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
          output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-         fetch_srs: bool, name: str | None, classifier_output: str | None, regressor: bool,
+         fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
          as_json: bool, allow_unbound_weights: bool, max_error: float | None,
          min_agreement: float | None, scales: tuple[int, ...] | None,
          prove_top: int) -> None:
