@@ -56,7 +56,7 @@ class ProveOutput(_Out):
     bundle: str
     circuit: str
     prediction: Any
-    outputs: list[list[float]] | None
+    outputs: list[list[Any]] | None  # one list per output tensor (int/bool tensors keep type)
     proof_hash: str
     prove_seconds: float
 
@@ -102,9 +102,13 @@ class VerifyOutput(_Out):
     circuit: str | None = None
     circuit_id: str | None = None
     proof_hash: str | None = None
-    inputs: list[list[float]] | None = None
-    outputs: list[list[float]] | None = None
-    prediction: Any = None
+    inputs: list[list[Any]] | None = None  # one list per input tensor, in ONNX order
+    outputs: list[list[Any]] | None = None
+    prediction: Any = None  # the one output's prediction, or `by_output` for several outputs
+    by_output: dict[str, Any] | None = None  # by output name: argmax (class scores) or values
+    input_names: list[str] = []
+    output_names: list[str] = []
+    format: str | None = None  # the bundle's format (zkverify.proof-bundle/1 or /2)
     input_hashes: list[str] | None = None
     output_hashes: list[str] | None = None
     srs: Literal["ceremony", "local-dev", "user-supplied"] | None = None

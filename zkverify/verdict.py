@@ -74,9 +74,9 @@ class Verdict:
     """The answer about one bundle. Falsy when invalid; carries proven values only.
 
     ``inputs``/``outputs`` hold one list of values per graph tensor (in ONNX order, named by
-    ``input_names``/``output_names``); ``predictions`` maps each public output to its prediction
+    ``input_names``/``output_names``); ``by_output`` maps each public output to its prediction
     (the argmax for class scores, else its values); ``prediction`` is the one output's, or
-    ``predictions`` itself for a model with several outputs.
+    ``by_output`` itself for a model with several outputs.
     """
 
     valid: bool
@@ -99,7 +99,7 @@ class Verdict:
     warnings: list[str] = _field(default_factory=list)
     input_names: list[str] = _field(default_factory=list)
     output_names: list[str] = _field(default_factory=list)
-    predictions: dict[str, Any] | None = None
+    by_output: dict[str, Any] | None = None
     format: str = BUNDLE_FORMAT
 
     def __bool__(self) -> bool:
@@ -190,7 +190,7 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
         policy = (f"--require-ceremony-srs: the circuit's SRS is {provenance}, not the KZG "
                   f"ceremony's (sha256 {card.srs_sha256[:12]}…)")
     return Verdict(True, "", None, proof_hash=proof_hash, inputs=proven["inputs"],
-                   outputs=proven["outputs"], prediction=predicted, predictions=predictions,
+                   outputs=proven["outputs"], prediction=predicted, by_output=predictions,
                    input_hashes=proven["input_hashes"], output_hashes=proven["output_hashes"],
                    policy=policy, warnings=warnings, seconds=round(time.perf_counter() - t0, 4),
                    **base)
