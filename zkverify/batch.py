@@ -32,6 +32,7 @@ from typing import Any
 import click
 import numpy as np
 
+from .batching import Packed, pack_all
 from .errors import InputError, ZkVerifyError
 from .files import _parse_int, sha256_bytes, sha256_file, write_json_atomic
 from .inputs import Feed, Named, coerce_feed, feed_sha256, load_input_file
@@ -47,9 +48,11 @@ def bundle_name(index: int) -> str:
     return f"proof-{index:06d}.json"
 
 
-def input_sha256(feed: Feed) -> str:
+def input_sha256(feed: Feed | Packed) -> str:
     """Identity of one input: its values (a one-float-input model's as float64, as journals of
     the first format recorded them), whatever file form they came in."""
+    if isinstance(feed, Packed):
+        return feed_sha256([*feed.feed, np.asarray([feed.real])])
     if len(feed) == 1 and feed[0].dtype == np.float64:
         return sha256_bytes(np.ascontiguousarray(feed[0], dtype=np.float64).tobytes())
     return feed_sha256(feed)
@@ -58,7 +61,7 @@ def input_sha256(feed: Feed) -> str:
 @dataclass(frozen=True)
 class Item:
     index: int
-    values: Feed | None
+    values: Feed | Packed | None
     error: str | None = None
 
 
@@ -129,6 +132,18 @@ def load_items(path: Path, tensors: Sequence[Tensor]) -> list[Item]:
     return items
 
 
+def packed_items(items: list[Item], prover: Prover) -> list[Item]:
+    """A batched circuit's tasks: B inputs per proof, in input order. Every input must be valid
+    (a bad one would shift every later input into another proof)."""
+    bad = next((i for i in items if i.values is None), None)
+    if bad is not None:
+        raise InputError(f"{bad.error} (a batched circuit packs {prover.batch_size} inputs per "
+                         f"proof: fix or remove this input)")
+    assert prover.batch_size
+    feeds = [i.values for i in items if isinstance(i.values, list)]
+    return [Item(k, p) for k, p in enumerate(pack_all(feeds, prover.inputs, prover.batch_size))]
+
+
 def _jsonl_items(path: Path, tensors: Sequence[Tensor]) -> Iterator[Item]:
     index = 0
     with open(path, encoding="utf-8") as f:
@@ -181,10 +196,14 @@ def already_done(out_dir: Path, item: Item, hashes: dict[str, str],
     return same_circuit and rec.get("proof_hash") == bundle.proof_hash()
 
 
-def prove_item(prover: Prover, index: int, values: Feed) -> Outcome:
-    """Prove one input, turning a zkverify error into a failed outcome (workers call this)."""
+def prove_item(prover: Prover, index: int, values: Feed | Packed) -> Outcome:
+    """Prove one input (or B, packed), turning a zkverify error into a failed outcome (workers
+    call this)."""
     try:
-        bundle = prover.prove_values(values)
+        if isinstance(values, Packed):
+            bundle = prover.prove_values(values.feed, real=values.real)
+        else:
+            bundle = prover.prove_values(values)
     except ZkVerifyError as e:
         return Outcome(index, "failed", str(e))
     return Outcome(index, "ok", prove_seconds=round(prover.last_prove_seconds, 4),
@@ -206,7 +225,9 @@ def run_batch(circuit_dir: str | Path, inputs: str | Path, out_dir: str | Path,
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a directory (a batch writes one bundle "
                          f"per input into a directory)")
-    items = load_items(Path(inputs), prover.inputs)
+    items = load_items(Path(inputs), prover.sample_inputs())
+    if prover.batch_size:
+        items = packed_items(items, prover)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.iterdir():
         if _STALE_TMP.match(stale.name):
@@ -214,7 +235,7 @@ def run_batch(circuit_dir: str | Path, inputs: str | Path, out_dir: str | Path,
     journal = read_journal(out)
     total = len(items)
     outcomes: dict[int, Outcome] = {}
-    todo: list[tuple[int, Feed]] = []
+    todo: list[tuple[int, Feed | Packed]] = []
     for item in items:
         if item.error is not None:
             outcomes[item.index] = Outcome(item.index, "failed", item.error)
@@ -293,6 +314,8 @@ def summarize(prover: Prover, inputs: str | Path, out: Path, outcomes: dict[int,
         "failures": [{"index": o.index, "error": o.error}
                      for o in sorted(by["failed"], key=lambda o: o.index)],
     }
+    if prover.batch_size:  # a batched circuit: each proof holds up to B inputs
+        summary["batch_size"] = prover.batch_size
     predicted = prover.manifest.estimate.get("predicted", {})
     if mean_prove is not None and predicted.get("prove_seconds"):
         # How far the estimator was off for this machine (measured / predicted).

@@ -96,6 +96,7 @@ class Card(BaseModel):
     inputs: list[TensorInfo]
     outputs: list[TensorInfo]
     prediction: Literal["argmax", "values"] | None = None  # card/1: one rule for its one output
+    batch_size: int | None = None  # a batched circuit: B inferences per proof, axis 0
 
     def canonical(self) -> bytes:
         """The bytes the circuit id hashes: sorted keys, no spaces, UTF-8."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cache, engine
+from .batching import sample_tensors
 from .card import Card, SrsInfo, TensorInfo
 from .errors import CacheError, EngineError, ToleranceError, UsageError
 from .estimating import record as estimate_record
@@ -71,6 +72,7 @@ class BuildConfig:
     classifier_outputs: tuple[str, ...] = ()  # several outputs declared as class scores
     report_samples: int = REPORT_SAMPLES
     allow_unbound_weights: bool = False
+    batch_size: int | None = None  # B inferences per proof (axis 0 of every input and output)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
     try:
         cd = CircuitDir(stage)
         with progress.stage("export model" if p.spec and p.spec.factory else "check model"):
-            inputs = materialize_onnx(p, cd.onnx)
+            p, inputs = materialize_onnx(p, cd.onnx)
+            c = p.config
         _, graph_outputs = graph_signature(cd.onnx, variables_of(c.run_args))
         samples = load_calibration(p, inputs, warn)
         cal_path = stage / "calibration.json"
@@ -143,6 +146,8 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         # ezkl's witness is the truth about each output's size (a graph may leave it symbolic).
         outputs = with_sizes(graph_outputs, [len(o) for o in witness["outputs"]])
         rules = output_rules(c, outputs, warn)
+        if c.batch_size:
+            sample_tensors([*inputs, *outputs], c.batch_size)  # axis 0 is the batch everywhere
         with progress.stage("quantization report"):
             q = measure(cd.onnx, cd.compiled, samples[: c.report_samples], inputs, outputs,
                         rules, c.tolerance, c.min_agreement)
@@ -160,6 +165,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             input_shapes=[list(t.shape) for t in inputs],
             output_shapes=[list(t.shape) for t in outputs],
             inputs=[_tensor_dict(t) for t in inputs], outputs=[_tensor_dict(t) for t in outputs],
+            batch_size=c.batch_size,
             classifier=bool(classifiers), classifier_outputs=classifiers,
             artifacts=cd.hash_artifacts((ONNX, SETTINGS, COMPILED, VK)),
             srs=srs.info(), keys={"cache_key": keys.cache_key, "reused": keys.reused,
@@ -214,6 +220,7 @@ def make_card(manifest: Manifest, settings: dict[str, Any], witness: dict[str, A
         outputs=[TensorInfo(name=t.name, dtype=t.dtype, shape=list(t.shape),
                             prediction="argmax" if r == "argmax" else "values")
                  for t, r in zip(outputs, rules, strict=True)],
+        batch_size=manifest.batch_size,
     )
 
 

@@ -140,13 +140,16 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--no-calibrate", is_flag=True, help="Use the run args as given, no calibration.")
 @click.option("--run-arg", "run_arg", multiple=True, metavar="KEY=VALUE",
               help="An ezkl run arg, e.g. input_scale=7 or decomp_base=32 (repeatable).")
+@click.option("--batch-size", type=click.IntRange(1, 1024), metavar="B",
+              help="B inferences per proof: a torch source is exported with batch axis B; an "
+                   "ONNX source needs a symbolic batch axis (sized through ezkl's variables).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
           fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
           as_json: bool, allow_unbound_weights: bool,
           target: str | None, tolerance: float | None, min_agreement: float | None,
           max_logrows: int | None,
-          no_calibrate: bool, run_arg: tuple[str, ...]) -> None:
+          no_calibrate: bool, run_arg: tuple[str, ...], batch_size: int | None) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
     from .circuit import BuildConfig
     from .circuit import build as run_build
@@ -160,7 +163,7 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         param_visibility=param_visibility, calibration_data=calibration_data,
         calibration_target=target, calibrate=not no_calibrate, srs_file=srs_file,
         fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
-        allow_unbound_weights=allow_unbound_weights,
+        allow_unbound_weights=allow_unbound_weights, batch_size=batch_size,
         run_args={**parse_run_args(run_arg), **({"logrows": max_logrows} if max_logrows else {})},
         **prediction_rule(classifier_output, regressor),
     )
@@ -207,8 +210,10 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     """Prove one inference (INPUT: .json, .npy or .npz) and write a proof bundle.
 
     INPUT is ezkl's {"input_data": [...]} (one list per graph input), {"inputs": {NAME: [...]}},
-    a list of numbers or an .npy (one-input models), or an .npz by input name. A batch (INPUT:
-    .jsonl, one input a line, or an .npy/.npz with a batch axis) writes one bundle
+    a list of numbers or an .npy (one-input models), or an .npz by input name. On a batched
+    circuit (build --batch-size B), INPUT holds 1 to B inputs (.jsonl, an .npz/.npy with a batch
+    axis, or one input) and -o FILE gets one bundle; -o DIR/ packs any number, B per proof. A
+    batch (INPUT: .jsonl, one input a line, or an .npy/.npz with a batch axis) writes one bundle
     per input into the directory -o, skips valid bundles already there, and exits 1 if any
     input failed.
     """
@@ -219,7 +224,10 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
 
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
-    if is_batch_input(input_path, prover.inputs):
+    to_dir = out.is_dir() or out.suffix != ".json"
+    if prover.batch_size and not to_dir and not (workers > 1 or ray_address):
+        pass  # a batched circuit: 1 to B inputs (any form) in one bundle, below
+    elif (prover.batch_size and to_dir) or is_batch_input(input_path, prover.inputs):
         from .batch import prove_batch
 
         output_dir(out)
@@ -234,11 +242,14 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     info = {"bundle": str(out), "circuit": bundle.circuit.name, "prediction": bundle.prediction,
             "outputs": bundle.output_values, "proof_hash": bundle.proof_hash(),
             "prove_seconds": round(prover.last_prove_seconds, 3)}
+    if bundle.batch is not None:
+        info.update(predictions=bundle.predictions, batch=bundle.batch.model_dump())
     if as_json:
         emit_json(info)
     else:
-        click.echo(f"prediction: {bundle.prediction}  (proof bundle {out}, "
-                   f"proved in {prover.last_prove_seconds:.2f}s)")
+        shown = (f"predictions: {bundle.predictions}" if bundle.batch is not None
+                 else f"prediction: {bundle.prediction}")
+        click.echo(f"{shown}  (proof bundle {out}, proved in {prover.last_prove_seconds:.2f}s)")
 
 
 @cli.command()
@@ -298,7 +309,9 @@ def print_verdict(proof: str, result: dict[str, Any]) -> None:
     if not result["valid"]:
         click.echo(f"invalid: {proof}: {result.get('reason')} (SRS: {srs})")
         return
-    click.echo(f"valid: {proof} proves prediction {result.get('prediction')} for circuit "
+    from .verdict import proves_text
+
+    click.echo(f"valid: {proof} proves {proves_text(result)} for circuit "
                f"{result.get('circuit')} (SRS: {srs})")
     for warning in result.get("warnings") or []:
         click.echo(f"warning: {warning}", err=True)

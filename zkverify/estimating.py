@@ -118,7 +118,8 @@ def estimate_source(source: str | Path, config: Any = None) -> tuple[Estimate, d
     stage = Path(tempfile.mkdtemp(prefix="zkverify-estimate-"))
     try:
         cd = CircuitDir(stage)
-        samples = load_calibration(p, materialize_onnx(p, cd.onnx), [])
+        p, inputs = materialize_onnx(p, cd.onnx)
+        samples = load_calibration(p, inputs, [])
         cal = stage / "calibration.json"
         write_json_atomic(cal, feed_rows(samples), indent=None)
         make_settings(p, cd, cal)

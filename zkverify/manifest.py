@@ -56,6 +56,7 @@ class Manifest(BaseModel):
     classifier_outputs: list[str] = []
     inputs: list[dict[str, Any]] = []  # [{name, dtype, shape}] in ONNX order
     outputs: list[dict[str, Any]] = []
+    batch_size: int | None = None  # B inferences per proof (build --batch-size)
     artifacts: dict[str, str] = {}
     srs: dict[str, Any] = {}
     keys: dict[str, Any] = {}
@@ -182,6 +183,13 @@ class OutputClaim(TensorClaim):
     prediction: Any = None  # class scores only: the argmax over the last axis
 
 
+class BatchInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int  # B: rows in the proof
+    real: int  # the first `real` rows are inputs; the rest pad with copies of the first
+
+
 class _Bundle(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -231,10 +239,11 @@ class ProofBundle(_Bundle):
     """One proof of one inference: named tensors, their proven values, and the ezkl proof."""
 
     format: Literal["zkverify.proof-bundle/2"] = BUNDLE_FORMAT
-    kind: Literal["single"] = "single"
+    kind: Literal["single", "batched"] = "single"
     zkverify_version: str = __version__
     ezkl_version: str
     circuit: CircuitRefV2
+    batch: BatchInfo | None = None
     inputs: list[TensorClaim]
     outputs: list[OutputClaim]
     visibility: dict[str, str] = {}
@@ -248,6 +257,31 @@ class ProofBundle(_Bundle):
         if all(v is None for v in per.values()):
             return None
         return next(iter(per.values())) if len(per) == 1 else per
+
+    @property
+    def predictions(self) -> list[Any] | None:
+        """One entry per real input (a batched bundle's padding never counts), as the verdict
+        reports them (zkverify.verdict.row_predictions): read from the claims, not checked."""
+        b = self.batch.size if self.batch else 1
+        real = self.batch.real if self.batch else 1
+        if any(o.values is None for o in self.outputs):
+            return None
+        out = []
+        for r in range(real):
+            per = {}
+            for o in self.outputs:
+                vals = list(o.values or [])
+                n = len(vals) // b
+                if o.prediction is None:
+                    per[o.name] = vals[r * n:(r + 1) * n]
+                elif isinstance(o.prediction, list):
+                    k = len(o.prediction) // b
+                    part = o.prediction[r * k:(r + 1) * k]
+                    per[o.name] = part[0] if k == 1 else part
+                else:
+                    per[o.name] = o.prediction
+            out.append(next(iter(per.values())) if len(per) == 1 else per)
+        return out
 
     @property
     def output_values(self) -> list[list[Any]] | None:

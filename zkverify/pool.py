@@ -239,7 +239,7 @@ def prove_job(path: str, data: dict[str, Any]) -> tuple[dict[str, Any], float]:
     prover = _PROVERS.get(path) or _PROVERS.setdefault(path, Prover(path))
     t0 = time.perf_counter()
     try:
-        bundle = prover.prove_values(prover.coerce(data))
+        bundle = prover.prove_request(data)
     except ZkVerifyError:
         raise
     except BaseException as e:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
+from .batching import pack, sample_tensors
 from .errors import EngineError, InputError
 from .inputs import Feed, coerce_feed, ezkl_input, load_input_file
 from .manifest import (
@@ -18,6 +19,7 @@ from .manifest import (
     SETTINGS,
     SRS,
     VK,
+    BatchInfo,
     CircuitDir,
     CircuitRefV2,
     Manifest,
@@ -52,7 +54,43 @@ class Prover:
     def coerce(self, data: Any, where: str = "input") -> Feed:
         return coerce_feed(data, self.inputs, where, n_outputs=len(self.outputs))
 
-    def prove_values(self, feed: Feed) -> ProofBundle:
+    @property
+    def batch_size(self) -> int | None:
+        return self.card.batch_size
+
+    def sample_inputs(self) -> list[Any]:
+        """One input's tensors (a batched circuit's rows; the circuit's own inputs otherwise)."""
+        if not self.batch_size:
+            return self.inputs
+        return sample_tensors(self.inputs, self.batch_size)
+
+    def read_inputs(self, path: str | Path) -> list[Feed]:
+        """Every input a file holds (any form `prove` takes), as single inputs."""
+        from .sources import read_batch
+
+        return read_batch(Path(path), self.sample_inputs())
+
+    def request_feeds(self, data: Any, where: str = "input") -> list[Feed]:
+        """An HTTP/agent request's inputs: one input in any JSON form, or on a batched circuit
+        ``{"batch": [input, ...]}`` with 1 to B of them."""
+        if not self.batch_size:
+            return [self.coerce(data, where)]
+        items = data["batch"] if isinstance(data, dict) and set(data) == {"batch"} else [data]
+        if not isinstance(items, list) or not 1 <= len(items) <= self.batch_size:
+            raise InputError(f"{where}: batch: expected 1 to {self.batch_size} inputs")
+        return [coerce_feed(x, self.sample_inputs(), f"{where}: batch[{i}]",
+                            n_outputs=len(self.outputs)) for i, x in enumerate(items)]
+
+    def prove_request(self, data: Any, where: str = "input") -> ProofBundle:
+        feeds = self.request_feeds(data, where)
+        return self.prove_inputs(feeds) if self.batch_size else self.prove_values(feeds[0])
+
+    def prove_inputs(self, feeds: list[Feed]) -> ProofBundle:
+        """A batched circuit: 1 to B inputs in one proof, padded (zkverify.batching)."""
+        assert self.batch_size
+        return self.prove_values(pack(feeds, self.inputs, self.batch_size), real=len(feeds))
+
+    def prove_values(self, feed: Feed, real: int | None = None) -> ProofBundle:
         with tempfile.TemporaryDirectory(prefix="zkverify-prove-") as tmp:
             t = Path(tmp)
             (t / "input.json").write_text(json.dumps(ezkl_input(feed)))
@@ -68,7 +106,11 @@ class Prover:
                 raise EngineError(f"the proven {key} exceed what a JSON number holds exactly "
                                   "(a fixed-point value above 2**53): the bundle could not state them")
         inputs, outputs = tensor_claims(self.card, proven)
+        batch = None
+        if self.batch_size:
+            batch = BatchInfo(size=self.batch_size, real=real or self.batch_size)
         return ProofBundle(
+            kind="batched" if batch else "single", batch=batch,
             ezkl_version=engine.ezkl_version(),
             circuit=CircuitRefV2(id=self.card.circuit_id, **self.hashes),
             inputs=[TensorClaim(**c) for c in inputs],
@@ -78,9 +120,17 @@ class Prover:
         )
 
     def prove_file(self, input_path: str | Path, out: str | Path | None = None) -> ProofBundle:
-        feed = self.coerce(load_input_file(input_path), str(input_path))
         try:
-            bundle = self.prove_values(feed)
+            if self.batch_size:
+                feeds = self.read_inputs(input_path)
+                if len(feeds) > self.batch_size:
+                    raise InputError(f"{input_path}: {len(feeds)} inputs for a circuit of batch "
+                                     f"size {self.batch_size} (pass -o DIR/ to prove them "
+                                     f"{self.batch_size} per proof)")
+                bundle = self.prove_inputs(feeds)
+            else:
+                bundle = self.prove_values(self.coerce(load_input_file(input_path),
+                                                       str(input_path)))
         except EngineError as e:
             if "gen_witness" not in str(e):
                 raise

@@ -67,13 +67,21 @@ def model_modules(p: _Plan) -> tuple[str, ...]:
     return ("torch", "onnx", "onnxruntime") if p.spec is not None and p.spec.factory else ("onnx",)
 
 
-def materialize_onnx(p: _Plan, dest: Path) -> list[Tensor]:
-    """Write the plan's model to ``dest`` (export or copy); return its inputs, shapes resolved."""
+def materialize_onnx(p: _Plan, dest: Path) -> tuple[_Plan, list[Tensor]]:
+    """Write the plan's model to ``dest`` (export or copy); return the plan as the model needs
+    it (a batched ONNX source's variables) and its inputs, shapes resolved.
+
+    For ``--batch-size B`` a torch source is exported with batch axis B; an ONNX source must
+    have a symbolic batch axis, which ``batched_plan`` then sizes through ezkl's variables.
+    """
     if p.spec is not None and p.spec.factory:
         from .exporting import export_model
 
         assert p.config.input_shape is not None
-        res = export_model(p.spec.factory, p.config.input_shape, dest.parent, p.spec.weights)
+        shape = p.config.input_shape
+        if p.config.batch_size:
+            shape = (p.config.batch_size, *shape[1:])
+        res = export_model(p.spec.factory, shape, dest.parent, p.spec.weights)
         if res.onnx_path != dest:
             os.replace(res.onnx_path, dest)
     else:
@@ -81,6 +89,7 @@ def materialize_onnx(p: _Plan, dest: Path) -> list[Tensor]:
         assert src is not None
         check_onnx(src)
         shutil.copyfile(src, dest)
+    p = batched_plan(p, dest)
     inputs, _ = graph_signature(dest, variables_of(p.config.run_args))
     if p.config.input_shape is not None and not (p.spec is not None and p.spec.factory):
         if len(inputs) != 1:
@@ -88,7 +97,21 @@ def materialize_onnx(p: _Plan, dest: Path) -> list[Tensor]:
                              f"shapes with run_args.variables instead")
         t = inputs[0]
         inputs = [Tensor(t.name, t.dtype, tuple(p.config.input_shape))]
-    return inputs
+    return p, inputs
+
+
+def batched_plan(p: _Plan, onnx_path: Path) -> _Plan:
+    """The plan with ``run_args.variables`` sizing an ONNX source's symbolic batch axis."""
+    b = p.config.batch_size
+    if not b or (p.spec is not None and p.spec.factory):
+        return p
+    from .batching import batch_variables
+
+    variables = batch_variables(onnx_path, b)
+    if not variables:
+        return p
+    return replace(p, config=replace(p.config, run_args={**p.config.run_args,
+                                                         "variables": variables}))
 
 
 def check_onnx(path: Path) -> None:
@@ -150,7 +173,17 @@ def random_feeds(tensors: list[Tensor], n: int, warn: list[str]) -> list[Feed]:
 
 
 def load_calibration(p: _Plan, tensors: list[Tensor], warn: list[str]) -> list[Feed]:
-    """The calibration samples: --calibration-data in any form `prove` or a batch takes."""
+    """The calibration samples: --calibration-data in any form `prove` or a batch takes.
+
+    A batched circuit's samples are single inputs, packed B to a row of the circuit.
+    """
+    b = p.config.batch_size
+    if b:
+        from .batching import pack, sample_tensors
+
+        singles = load_calibration(replace(p, config=replace(p.config, batch_size=None)),
+                                   sample_tensors(tensors, b), warn)
+        return [pack(singles[i:i + b], tensors, b) for i in range(0, len(singles), b)]
     data_path = p.config.calibration_data
     if data_path is None:
         return random_feeds(tensors, RANDOM_SAMPLES, warn)

@@ -79,6 +79,9 @@ class TuneResult:
     bound: dict[str, float | None]
     seconds: float
     notes: list[str] = field(default_factory=list)
+    batch_size: int | None = None
+    # --batch-size auto: each batch size tried, its chosen circuit and inferences per second.
+    batch_candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Bench:
@@ -89,7 +92,7 @@ class _Bench:
         require(*model_modules(self.plan), "onnxruntime")
         self.work = Path(tempfile.mkdtemp(prefix="zkverify-tune-"))
         self.onnx = self.work / "network.onnx"
-        self.inputs = materialize_onnx(self.plan, self.onnx)
+        self.plan, self.inputs = materialize_onnx(self.plan, self.onnx)
         samples = load_calibration(self.plan, self.inputs, [])
         self.samples = samples[: space.max_samples]
         c = self.plan.config
@@ -111,9 +114,10 @@ class _Bench:
         self.n += 1
         path = self.work / f"settings-{self.n}.json"
         c = self.plan.config
+        fixed = {k: v for k, v in c.run_args.items() if k == "variables"}  # a batched ONNX
         engine.gen_settings(self.onnx, path, input_visibility=c.input_visibility or "public",
                             output_visibility=c.output_visibility or "public",
-                            param_visibility=c.param_visibility or "fixed", **run_args)
+                            param_visibility=c.param_visibility or "fixed", **fixed, **run_args)
         return path, json.loads(path.read_text())
 
     def evaluate(self, cand: Candidate, bound: dict[str, float | None]) -> None:
@@ -268,3 +272,36 @@ def _bound_text(bound: dict[str, float | None]) -> str:
     if bound["min_agreement"] is not None:
         parts.append(f"argmax agreement >= {bound['min_agreement']:g}")
     return ", ".join(parts)
+
+
+def tune_batch_size(source: str | Path, out_dir: str | Path | None,
+                    config: BuildConfig | None = None, max_error: float | None = None,
+                    min_agreement: float | None = None, space: SearchSpace | None = None,
+                    progress: NullProgress | None = None,
+                    sizes: tuple[int, ...] = (1, 4, 16)) -> TuneResult:
+    """``tune --batch-size auto``: tune a circuit for each batch size B (every candidate really
+    proven, at the same accuracy bound), then keep the B with the most inferences per second
+    (B / the chosen circuit's prove time) and build ``out_dir`` with it."""
+    t0 = time.perf_counter()
+    config = config or BuildConfig()
+    progress = progress or NullProgress()
+    tried: list[tuple[int, TuneResult]] = []
+    for b in sizes:
+        with progress.stage(f"batch size {b}"):
+            cfg = replace(config, batch_size=b if b > 1 else None)
+            tried.append((b, tune(source, None, cfg, max_error, min_agreement, space)))
+    rows = [{"batch_size": b, "run_args": r.chosen.run_args, "logrows": r.chosen.logrows,
+             "prove_seconds": r.chosen.prove_seconds, "pk_bytes": r.chosen.pk_bytes,
+             "max_abs_error": r.chosen.max_abs_error,
+             "inferences_per_second": round(b / (r.chosen.prove_seconds or math.inf), 3)}
+            for b, r in tried]
+    best_b, best = max(tried, key=lambda t: t[0] / (t[1].chosen.prove_seconds or math.inf))
+    built = None
+    if out_dir is not None:
+        cfg = replace(config, batch_size=best_b if best_b > 1 else None, calibrate=False,
+                      run_args={**config.run_args, **best.chosen.run_args})
+        with progress.stage(f"build the chosen circuit (batch size {best_b})"):
+            built = build(source, out_dir, cfg)
+    return TuneResult(best.chosen, best.candidates, built, best.bound,
+                      round(time.perf_counter() - t0, 2), batch_size=best_b if best_b > 1 else None,
+                      batch_candidates=rows)

@@ -29,19 +29,20 @@ from .claims import (
     typed_value,
 )
 from .errors import BundleError, CircuitError
+from .tensors import Tensor
 
 # BN254 scalar field modulus: every instance is a field element below it.
 FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 BUNDLE_FORMAT = "zkverify.proof-bundle/2"
 BUNDLE_FORMAT_V1 = "zkverify.proof-bundle/1"  # one prediction; still verifies (one-output circuits)
 BUNDLE_FORMATS = (BUNDLE_FORMAT_V1, BUNDLE_FORMAT)
-BUNDLE_KINDS = ("single",)  # sliced, batched and chunked bundles are later kinds of format 2
+BUNDLE_KINDS = ("single", "batched")  # sliced and chunked bundles are later kinds of format 2
 SUPPORTED_VISIBILITY = ("public", "private", "hashed", "fixed")
 
 BUNDLE_KEYS_V1 = {"format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
                   "prediction", "visibility", "created_at", "proof"}
 BUNDLE_KEYS = {"format", "kind", "zkverify_version", "ezkl_version", "circuit", "inputs",
-               "outputs", "visibility", "created_at", "proof"}
+               "outputs", "visibility", "created_at", "proof", "batch"}
 CIRCUIT_KEYS_V1 = {"name", "model_sha256", "settings_sha256", "vk_sha256"}
 CIRCUIT_KEYS = CIRCUIT_KEYS_V1 | {"id"}
 # The keys of ezkl 23's proof.json; anything else is not ezkl's and is refused.
@@ -101,6 +102,10 @@ class Verdict:
     output_names: list[str] = _field(default_factory=list)
     by_output: dict[str, Any] | None = None
     format: str = BUNDLE_FORMAT
+    # One entry per real input, in input order (a batched proof's padding never counts): the
+    # one output's prediction, or all outputs' by name.
+    predictions: list[Any] | None = None
+    batch: dict[str, int] | None = None
 
     def __bool__(self) -> bool:
         return self.valid
@@ -114,6 +119,19 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def proves(self) -> str:
+        """What a valid verdict proves, in words: the prediction, or each real input's."""
+        return proves_text(self.to_dict())
+
+
+def proves_text(v: dict[str, Any]) -> str:
+    """"prediction P", or for a batched bundle "predictions [..] (N inputs in a batch of B)"."""
+    batch = v.get("batch")
+    if batch:
+        return (f"predictions {v.get('predictions')} ({batch['real']} input"
+                f"{'s' * (batch['real'] != 1)} in a batch of {batch['size']})")
+    return f"prediction {v.get('prediction')}"
 
 
 def settings_visibility(settings: dict[str, Any]) -> dict[str, str]:
@@ -171,6 +189,8 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
                                              "instance differs from the one recorded at build)")
         predictions = proven_predictions(card, proven)
         predicted = summary_prediction(predictions)
+        real = 1 if v1 else check_batch(raw, card, proven)
+        per_input = row_predictions(card, proven, real)
         if v1:
             _check_claims_v1(raw, card, proven, predicted)
         else:
@@ -191,6 +211,8 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
                   f"ceremony's (sha256 {card.srs_sha256[:12]}…)")
     return Verdict(True, "", None, proof_hash=proof_hash, inputs=proven["inputs"],
                    outputs=proven["outputs"], prediction=predicted, by_output=predictions,
+                   predictions=per_input,
+                   batch=None if not card.batch_size else {"size": card.batch_size, "real": real},
                    input_hashes=proven["input_hashes"], output_hashes=proven["output_hashes"],
                    policy=policy, warnings=warnings, seconds=round(time.perf_counter() - t0, 4),
                    **base)
@@ -206,6 +228,53 @@ def proven_predictions(card: Card, proven: dict[str, Any]) -> dict[str, Any] | N
                              strict=True):
         p = output_prediction(rule, t, vals, legacy)
         out[t.name] = vals if p is None else p
+    return out
+
+
+def check_batch(raw: dict[str, Any], card: Card, proven: dict[str, Any]) -> int:
+    """How many rows of the proof are real inputs: 1, or ``batch.real`` for a batched circuit,
+    after checking the kind and, where the inputs are public, that every padding row is a copy
+    of the first input (zkverify.batching)."""
+    b = card.batch_size
+    kind = "batched" if b else "single"
+    if raw.get("kind") != kind:
+        raise Invalid("kind", f"kind: this circuit's bundles are {kind!r}, not {raw.get('kind')!r}")
+    if not b:
+        if raw.get("batch") is not None:
+            raise Invalid("batch", "batch: this circuit is not batched; expected no batch")
+        return 1
+    batch = raw.get("batch")
+    if not (isinstance(batch, dict) and set(batch) == {"size", "real"}
+            and type(batch["size"]) is int and type(batch["real"]) is int):
+        raise Invalid("batch", "batch: expected {\"size\": B, \"real\": N}")
+    if batch["size"] != b or not 1 <= batch["real"] <= b:
+        raise Invalid("batch", f"batch: size must be the circuit's {b} and real in 1..{b}")
+    real = int(batch["real"])
+    for i, felts in enumerate(proven["inputs_felts"] or []):
+        rows_ = [felts[k * len(felts) // b:(k + 1) * len(felts) // b] for k in range(b)]
+        if any(r != rows_[0] for r in rows_[real:]):
+            raise Invalid("batch.real", f"batch.real: input {i}'s rows after the first {real} "
+                                        "are not copies of the first input (padding)")
+    return real
+
+
+def row_predictions(card: Card, proven: dict[str, Any], real: int) -> list[Any] | None:
+    """One prediction per real input row (the whole output for an unbatched circuit)."""
+    if proven["outputs"] is None:
+        return None
+    b = card.batch_size or 1
+    legacy = card.format == "zkverify.card/1"
+    out = []
+    for r in range(real):
+        per: dict[str, Any] = {}
+        for t, rule, vals in zip(card.output_tensors(), card.output_rules(), proven["outputs"],
+                                 strict=True):
+            n = len(vals) // b
+            row = vals[r * n:(r + 1) * n]
+            shape = (1, *t.shape[1:]) if b > 1 else t.shape
+            p = output_prediction(rule, Tensor(t.name, t.dtype, shape), row, legacy)
+            per[t.name] = row if p is None else p
+        out.append(next(iter(per.values())) if len(per) == 1 else per)
     return out
 
 
@@ -238,9 +307,11 @@ def summary_prediction(predictions: dict[str, Any] | None) -> Any:
 def _check_claims_v1(raw: dict[str, Any], card: Card, proven: dict[str, Any],
                      predicted: Any) -> None:
     """A bundle of the first format: value lists per tensor and one prediction."""
-    if len(card.outputs) != 1:
-        raise Invalid("format", f"a {BUNDLE_FORMAT_V1} bundle cannot state the "
-                                f"{len(card.outputs)} outputs of this circuit")
+    if len(card.outputs) != 1 or card.batch_size:
+        what = (f"the {len(card.outputs)} outputs" if len(card.outputs) != 1
+                else f"the {card.batch_size} rows")
+        raise Invalid("format", f"a {BUNDLE_FORMAT_V1} bundle cannot state {what} of this "
+                                "circuit")
     for key in ("inputs", "outputs"):
         if not claims_hold(raw.get(key), proven, key):
             raise Invalid(key, f"the bundle's {key} do not match the public {key} in the proof")
