@@ -745,7 +745,7 @@ async function sha256Hex(bytes) {
 var BUNDLE_FORMAT = "zkverify.proof-bundle/2";
 var BUNDLE_FORMAT_V1 = "zkverify.proof-bundle/1";
 var BUNDLE_FORMATS = [BUNDLE_FORMAT_V1, BUNDLE_FORMAT];
-var BUNDLE_KINDS = ["single"];
+var BUNDLE_KINDS = ["single", "batched"];
 var CARD_FORMAT = "zkverify.card/2";
 var CARD_FORMATS = ["zkverify.card/1", "zkverify.card/2"];
 var CEREMONY_SRS_SHA256 = {
@@ -798,7 +798,8 @@ var BUNDLE_KEYS = [
   "outputs",
   "visibility",
   "created_at",
-  "proof"
+  "proof",
+  "batch"
 ];
 var CIRCUIT_KEYS_V1 = ["name", "model_sha256", "settings_sha256", "vk_sha256"];
 var CIRCUIT_KEYS = [...CIRCUIT_KEYS_V1, "id"];
@@ -827,7 +828,8 @@ var CARD_KEYS = [
   "param_hashes",
   "inputs",
   "outputs",
-  "prediction"
+  "prediction",
+  "batch_size"
 ];
 var CARD_TENSOR_KEYS = ["name", "dtype", "shape", "prediction"];
 var RULES = ["argmax", "values"];
@@ -910,6 +912,8 @@ function parseCard(bytes) {
   }
   if (get(card, "prediction") === null) delete card.prediction;
   else if (!RULES.includes(card.prediction)) throw bad('prediction: expected "argmax" or "values"');
+  if (get(card, "batch_size") === null) delete card.batch_size;
+  else if (!isInt(card.batch_size)) throw bad("batch_size: expected an int");
   return card;
 }
 function cardTensors(card, key) {
@@ -1219,6 +1223,10 @@ function checkInstances(b, card, settings, vis, flat) {
   }
   const predictions = provenPredictions(card, proven);
   const prediction = summaryPrediction(predictions);
+  if (b.format !== BUNDLE_FORMAT_V1) {
+    if (b.kind !== "single") throw new Invalid("kind", `kind: this circuit's bundles are 'single', not ${pyRepr(b.kind)}`);
+    if (get(b, "batch") !== null) throw new Invalid("batch", "batch: this circuit is not batched; expected no batch");
+  }
   if (b.format === BUNDLE_FORMAT_V1) {
     checkClaimsV1(b, card, proven, prediction);
   } else {
@@ -1228,10 +1236,13 @@ function checkInstances(b, card, settings, vis, flat) {
   }
   const typed = (ts) => ts === null ? null : ts.map((t) => t.typed);
   return {
+    // by_output: each output's prediction by name; predictions: one per real input (one here).
     inputs: typed(proven.inputs),
     outputs: typed(proven.outputs),
     prediction,
-    predictions,
+    by_output: predictions,
+    predictions: prediction === null ? null : [prediction],
+    batch: null,
     input_hashes: proven.input_hashes,
     output_hashes: proven.output_hashes
   };
@@ -1251,6 +1262,8 @@ async function decide(files, proofCheck) {
     outputs: null,
     prediction: null,
     predictions: null,
+    by_output: null,
+    batch: null,
     input_hashes: null,
     output_hashes: null,
     input_names: null,
@@ -1302,6 +1315,9 @@ async function decide(files, proofCheck) {
     }
     if (vis.param === "hashed" && card.param_hashes.length === 0) {
       throw new VerdictError("the card records no params hash for a circuit with hashed params");
+    }
+    if (card.batch_size !== void 0) {
+      throw new VerdictError("this circuit is batched (several inferences per proof), which the browser verifier does not check yet: verify it with `zkverify verify`");
     }
     if ((settings.einsum_params?.total_einsum_col_size ?? 0) > 0) {
       throw new VerdictError(FREIVALDS_REFUSAL);
@@ -1448,9 +1464,9 @@ function predictionText(p, rule) {
   return Array.isArray(p) ? `classes ${fmtValues(p)}` : `class ${p}`;
 }
 function provesText(v) {
-  if (v.predictions === null) return "";
-  const names = Object.keys(v.predictions);
-  const each = names.map((n) => predictionText(v.predictions[n], v.output_rules[v.output_names.indexOf(n)]));
+  if (v.by_output === null) return "";
+  const names = Object.keys(v.by_output);
+  const each = names.map((n) => predictionText(v.by_output[n], v.output_rules[v.output_names.indexOf(n)]));
   if (names.length === 1) {
     return v.output_rules[0] === "argmax" ? `: proves ${each[0]}` : `: proves outputs ${each[0]}`;
   }
@@ -1483,8 +1499,8 @@ function detailRows(v, source) {
       });
     }
     v.output_names.forEach((name, i) => {
-      if (v.predictions === null || v.output_rules[i] !== "argmax") return;
-      const p = v.predictions[name];
+      if (v.by_output === null || v.output_rules[i] !== "argmax") return;
+      const p = v.by_output[name];
       const label = v.output_names.length === 1 ? "prediction (proven)" : `prediction ${name} (proven)`;
       const how = Array.isArray(p) ? "argmax over the last axis, one per row" : "argmax of the proven outputs";
       rows.push([label, `${predictionText(p, "argmax")} (${how})`]);
