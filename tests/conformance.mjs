@@ -43,4 +43,5 @@ for (const f of names) {
   const text = "bundle_text" in c ? c.bundle_text : dumpsPy(c.bundle);
   results[c.name] = await decide({ bundle: new TextEncoder().encode(text), ...circuitFiles(c.circuit) }, check);
 }
-console.log(JSON.stringify({ engine_version: engineVersion, results }));
+// dumpsPy: integers (BigInt) keep every digit and stay ints for Python, 1.0 stays a float.
+console.log(dumpsPy({ engine_version: engineVersion, results }));

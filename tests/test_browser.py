@@ -161,19 +161,20 @@ def test_static_valid_bundle_verifies(
 
     card = Card.load(tiny_circuit.path / "card.json")
     b = bundle_dict(tiny_bundle)
+    assert b["format"] == "zkverify.proof-bundle/2"
+    (inp,), (out,) = b["inputs"], b["outputs"]
     text = static_page.verdict(write(tmp_path / "bundle.json", b))
-    assert text == f'valid: the proof verifies for circuit "{card.name}": proves class {b["prediction"]}'
+    assert text == f'valid: the proof verifies for circuit "{card.name}": proves class {out["prediction"]}'
     d = static_page.details()
     assert d["circuit"] == card.name
     assert d["circuit id"] == card.circuit_id
     assert d["SRS"].startswith("local-dev (generated locally")
     assert d["weights bound"].startswith("yes")
     assert d["checked against"].startswith("files you picked")
-    assert d["prediction (proven)"] == f"class {b['prediction']} (argmax of the proven outputs)"
-    # The page decodes the outputs from the proof's instances itself; they match Python's floats.
-    assert d["public outputs (proven)"] == " ".join(
-        "[" + ", ".join(_js_num(x) for x in row) + "]" for row in b["outputs"]
-    )
+    assert d["prediction (proven)"] == f"class {out['prediction']} (argmax of the proven outputs)"
+    # The page decodes each named tensor from the proof's instances itself; they match Python's.
+    assert d[f"input {inp['name']} (proven)"] == "[" + ", ".join(_js_num(x) for x in inp["values"]) + "]"
+    assert d[f"output {out['name']} (proven)"] == "[" + ", ".join(_js_num(x) for x in out["values"]) + "]"
     assert re.fullmatch(r"\d+ ms to verify \(\d+ ms in all\)", d["time"])
 
 
@@ -213,13 +214,13 @@ def test_static_edited_instance_with_matching_claims_is_caught_by_the_proof_chec
     b = bundle_dict(tiny_bundle)
     scale = tiny_circuit.settings_json()["model_output_scales"][0]
     inst = b["proof"]["instances"][0]
-    k = len(inst) - len(b["outputs"][0])  # the first output
+    out = b["outputs"][0]
+    k = len(inst) - len(out["values"])  # the first output
     value = int.from_bytes(bytes.fromhex(inst[k]), "little") + 1
     inst[k] = value.to_bytes(32, "little").hex()
     signed = value - FIELD_MODULUS if value > (FIELD_MODULUS - 1) // 2 else value
-    b["outputs"][0][0] = signed / 2**scale
-    outs = b["outputs"][0]
-    b["prediction"] = outs.index(max(outs))
+    out["values"][0] = signed / 2**scale
+    out["prediction"] = out["values"].index(max(out["values"]))
     text = static_page.verdict(write(tmp_path / "edited.json", b))
     assert text.startswith("invalid: the proof does not verify"), text
 
@@ -239,21 +240,22 @@ def test_static_edited_outputs_under_a_genuine_proof_are_invalid(
     static_page: Page, tiny_bundle: Any, tmp_path: Path
 ) -> None:
     b = bundle_dict(tiny_bundle)
-    b["outputs"][0][0] += 1.0
+    b["outputs"][0]["values"][0] += 1.0
     text = static_page.verdict(write(tmp_path / "edited.json", b))
-    assert text == "invalid: the bundle's outputs do not match the public outputs in the proof"
-    assert static_page.details()["rejected field"] == "outputs"
+    assert text == "invalid: outputs[0].values: do not match the public outputs in the proof"
+    assert static_page.details()["rejected field"] == "outputs[0].values"
 
 
 def test_static_edited_prediction_is_invalid(static_page: Page, tiny_bundle: Any, tmp_path: Path) -> None:
     b = bundle_dict(tiny_bundle)
-    assert isinstance(b["prediction"], int)
-    b["prediction"] = 1 - b["prediction"]
+    out = b["outputs"][0]
+    assert isinstance(out["prediction"], int)
+    out["prediction"] = 1 - out["prediction"]
     text = static_page.verdict(write(tmp_path / "edited.json", b))
-    assert text.startswith("invalid: the bundle's prediction does not follow from the proven outputs"), text
+    assert text.startswith("invalid: outputs[0].prediction: does not follow from the proven outputs"), text
     # The verdict reports proven values only: nothing the bundle claims is shown.
     d = static_page.details()
-    assert d["rejected field"] == "prediction"
+    assert d["rejected field"] == "outputs[0].prediction"
     assert not any("proven" in label for label in d)
 
 
@@ -544,7 +546,8 @@ def test_page_answers_every_conformance_vector(
     p.pick_circuit(VECTORS / "circuits" / circuit)
     wrong = []
     for case in CONFORMANCE[circuit]:
-        want = case["expect"]
+        # expect_page: where the page must refuse what Python checks (a Freivalds circuit).
+        want = case.get("expect_page", case["expect"])
         text = p.verdict(write(tmp_path / f"{case['name']}.json", bundle_bytes(case)))
         d = p.details()
         got = (text.split(":", 1)[0], d.get("rejected field"))
@@ -557,6 +560,74 @@ def test_page_answers_every_conformance_vector(
             wrong.append(f"{case['name']}: proof hash {d.get('proof hash')}")
         elif want.get("shown_name", d.get("circuit")) != d.get("circuit"):
             wrong.append(f"{case['name']}: shows circuit {d.get('circuit')!r}")
+        elif want["verdict"] == "valid" and (shown := _named_rows(d)) != _named_rows_of(card, case):
+            wrong.append(f"{case['name']}: shows {shown}, expected {_named_rows_of(card, case)}")
     assert p.errors == []
     p.close()
     assert wrong == []
+
+
+def _named_rows(d: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in d.items() if k.startswith(("input ", "output ", "prediction"))}
+
+
+def _named_rows_of(card: Any, case: dict[str, Any]) -> dict[str, str]:
+    """The rows the page shows for a valid bundle: each tensor by name, each class prediction."""
+    b = case["bundle"]
+    rows: dict[str, str] = {}
+    show = lambda vals: "[" + ", ".join(_js_value(x) for x in vals) + "]"  # noqa: E731
+    for d, tensors in (("input", card.input_tensors()), ("output", card.output_tensors())):
+        for i, t in enumerate(tensors):
+            if b["format"] == "zkverify.proof-bundle/1":  # hashes only in the instances
+                vals = None if b[f"{d}s"] is None else b[f"{d}s"][i]
+                flat = [f for col in b["proof"]["instances"] for f in col]
+                n = len(tensors)
+                h = None if card.visibility[d] != "hashed" else (flat[:n] if d == "input" else flat[-n:])[i]
+            else:
+                vals, h = b[f"{d}s"][i]["values"], b[f"{d}s"][i]["hash"]
+            if vals is not None:
+                rows[f"{d} {t.name} (proven)"] = show(vals)
+            elif h is not None:
+                rows[f"{d} {t.name} hash (proven)"] = h
+            else:
+                rows[f"{d} {t.name}"] = "private (not in the proof's public instances)"
+    for i, (t, rule) in enumerate(zip(card.output_tensors(), card.output_rules(), strict=True)):
+        # A valid bundle's claims are what was proven.
+        p = b.get("prediction") if b["format"] == "zkverify.proof-bundle/1" else b["outputs"][i]["prediction"]
+        if rule != "argmax" or p is None:
+            continue
+        label = "prediction (proven)" if len(card.outputs) == 1 else f"prediction {t.name} (proven)"
+        rows[label] = (f"classes {show(p)} (argmax over the last axis, one per row)"
+                       if isinstance(p, list) else f"class {p} (argmax of the proven outputs)")
+    return rows
+
+
+def _js_value(x: Any) -> str:
+    """A proven value as the page prints it (String() of a double, a BigInt or a boolean)."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, float) and x == int(x) and abs(x) < 1e21:
+        return str(int(x))
+    return str(x) if isinstance(x, int) else repr(x)
+
+
+def test_page_names_each_output_of_a_two_output_circuit(
+    browser: Any, static_site: str, tmp_path: Path
+) -> None:
+    """A card/2 circuit with two inputs (float, int64) and two outputs (class scores over two
+    rows, values): the verdict line names each output's prediction, the details each tensor."""
+    case = read_json(VECTORS / "cases" / "v2_valid_two_io.json")
+    b = case["bundle"]
+    scores, total = b["outputs"]
+    p = Page(browser, static_site + "index.html")
+    p.pick_circuit(VECTORS / "circuits" / "two_io")
+    text = p.verdict(write(tmp_path / "bundle.json", bundle_bytes(case)))
+    show = lambda vals: "[" + ", ".join(_js_value(x) for x in vals) + "]"  # noqa: E731
+    assert text == (f'valid: the proof verifies for circuit "two_io": proves scores = classes '
+                    f'{show(scores["prediction"])}; total = {show(total["values"])}')
+    d = p.details()
+    assert d["input ids (proven)"] == show(b["inputs"][1]["values"])  # integers stay integers
+    assert d["prediction scores (proven)"].startswith("classes [")
+    assert "prediction total (proven)" not in d
+    assert p.errors == []
+    p.close()

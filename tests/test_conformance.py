@@ -47,16 +47,21 @@ def assert_answer(case: dict[str, Any], got: dict[str, Any]) -> None:
     if want["verdict"] == "valid":
         assert v.proof_hash == want.get("proof_hash", v.proof_hash)
         assert v.circuit == case["circuit"]  # the card's name, never the bundle's
-        for key in ("prediction", "outputs"):
+        # What the case pins of a valid verdict: proven values only, named as the card names them.
+        for key in ("prediction", "by_output", "inputs", "outputs", "input_names",
+                    "output_names", "format"):
             if key in want:
-                assert getattr(v, key) == want[key]
+                assert getattr(v, key) == want[key], (case["name"], key)
     else:  # an invalid verdict reports nothing the bundle claims
         assert v.prediction is None and v.outputs is None and v.inputs is None
 
 
 def test_vectors_exist() -> None:
     names = {load(p)["name"] for p in CASES}
-    assert len(CASES) >= 30 and "valid" in names
+    assert len(CASES) >= 100 and {"valid", "v2_valid_two_io", "v2_valid_no_input"} <= names
+    # Both formats: the first's bundles still verify, the second's on circuits of every kind.
+    formats = {b.get("format") for b in (load(p)["bundle"] for p in CASES) if isinstance(b, dict)}
+    assert {"zkverify.proof-bundle/1", "zkverify.proof-bundle/2"} <= formats
     assert {load(p)["expect"]["verdict"] for p in CASES} == {"valid", "invalid", "error"}
 
 

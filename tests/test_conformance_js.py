@@ -86,30 +86,52 @@ def test_the_vectors_are_there() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_page_rules_reach_the_expected_verdict(case: dict[str, Any], page_verdicts: dict[str, Any]) -> None:
     got = page_verdicts[case["name"]]
-    want = case["expect"]
+    # expect_page: where the page must refuse what Python checks (a Freivalds circuit).
+    want = case.get("expect_page", case["expect"])
     assert (got["verdict"], got["field"]) == (want["verdict"], want["field"]), got["reason"]
     assert want["reason"] in got["reason"]
     assert got["valid"] is (want["verdict"] == "valid")
     # What the case pins besides the verdict: the proof hash, the proven values, the shown name.
     for key, shown in (("proof_hash", "proof_hash"), ("prediction", "prediction"),
-                       ("outputs", "outputs"), ("shown_name", "circuit")):
+                       ("by_output", "by_output"), ("inputs", "inputs"), ("outputs", "outputs"),
+                       ("input_names", "input_names"), ("output_names", "output_names"),
+                       ("format", "format"), ("shown_name", "circuit")):
         if key in want:
-            assert got[shown] == want[key], key
+            assert _same(got[shown], want[key]), key
     if want["verdict"] != "valid":
         # An invalid or error verdict reports no values at all, proven or claimed.
-        assert (got["inputs"], got["outputs"], got["prediction"]) == (None, None, None)
+        assert (got["inputs"], got["outputs"], got["prediction"], got["by_output"]) == (None,) * 4
         return
     card = Card.load(VECTORS / "circuits" / case["circuit"] / "card.json")
     b = case["bundle"]
     assert got["circuit"] == card.name
     assert got["circuit_id"] == card.circuit_id
     assert got["weights_bound"] is card.weights_bound
+    assert got["input_names"] == [t.name for t in card.input_tensors()]
+    assert got["output_names"] == [t.name for t in card.output_tensors()]
     srs_sha = hashlib.sha256((VECTORS / "circuits" / case["circuit"] / "kzg.srs").read_bytes()).hexdigest()
     assert got["srs"] == card.srs_provenance(srs_sha)
     # The claims of a valid bundle are exactly what the proof says: the page reports the same.
-    assert got["inputs"] == b.get("inputs") and got["outputs"] == b.get("outputs")
-    assert got["prediction"] == b.get("prediction")
+    if b["format"] == "zkverify.proof-bundle/1":
+        assert _same(got["inputs"], b.get("inputs")) and _same(got["outputs"], b.get("outputs"))
+        assert _same(got["prediction"], b.get("prediction"))
+    else:
+        for key in ("inputs", "outputs"):
+            claimed = [e["values"] for e in b[key]]
+            assert _same(got[key], None if None in claimed else claimed), key
+        assert (got["input_hashes"] or []) == [e["hash"] for e in b["inputs"] if e["hash"]]
+        assert (got["output_hashes"] or []) == [e["hash"] for e in b["outputs"] if e["hash"]]
     assert got["proof_hash"] == canonical_proof_hash(b["proof"])
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of equal kinds: a boolean is not 1, though an integral float may stand for
+    an int (as Python's verdict accepts 5.0 for a token id and reports the proven 5)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return (type(a) is bool) == (type(b) is bool) and a == b
 
 
 def canonical_proof_hash(proof: dict[str, Any]) -> str:
@@ -135,6 +157,55 @@ def test_circuit_ids_match_python() -> None:
         [p.read_text() for p in cards],
     )
     assert got == [Card.load(p).circuit_id for p in cards]
+
+
+def test_circuit_ids_of_edge_cards_match_python(tmp_path: Path) -> None:
+    """Cards Python loads with null fields (left out of the id, as Python dumps the card),
+    defaults (param_hashes) and either format: the page hashes the same bytes."""
+    base = json.loads((VECTORS / "circuits" / "two_io" / "card.json").read_text())
+    v1 = json.loads((VECTORS / "circuits" / "tiny" / "card.json").read_text())
+    variants = [
+        {**base, "prediction": None},
+        {**base, "inputs": [{**t, "name": None} for t in base["inputs"]]},
+        {**base, "outputs": [{**t, "prediction": None, "dtype": None} for t in base["outputs"]]},
+        {k: v for k, v in v1.items() if k != "param_hashes"},
+        {**v1, "prediction": None},
+        {**v1, "inputs": [{"shape": [1, 4], "name": "x", "dtype": "float64"}]},
+    ]
+    texts = [json.dumps(c) for c in variants]
+    ids = []
+    for i, text in enumerate(texts):
+        (tmp_path / f"{i}.json").write_text(text)
+        ids.append(Card.load(tmp_path / f"{i}.json").circuit_id)
+    got = run_js(
+        "const ids = [];\n"
+        "for (const t of data) ids.push(await bundle.circuitId(bundle.parseCard(t)));\n"
+        "console.log(JSON.stringify(ids));",
+        texts,
+    )
+    assert got == ids
+    # A null field is no field: the id of the card with "prediction": null is the card's own.
+    assert ids[0] == Card.load(VECTORS / "circuits" / "two_io" / "card.json").circuit_id
+
+
+@pytest.mark.parametrize("edit", [
+    {"format": "zkverify.card/3"}, {"inputs": [{"shape": [1, 3], "scale": 7}]},
+    {"outputs": [{"shape": [1, 2], "prediction": "top1"}]}, {"prediction": "top1"},
+    {"inputs": [{"shape": [1.0, 3]}]}, {"inputs": [{"shape": [1, 3], "name": 5}]},
+])
+def test_page_refuses_the_cards_python_refuses(tmp_path: Path, edit: dict[str, Any]) -> None:
+    from zkverify.errors import CircuitError
+
+    card = {**json.loads((VECTORS / "circuits" / "two_io" / "card.json").read_text()), **edit}
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    with pytest.raises(CircuitError):
+        Card.load(tmp_path / "card.json")
+    got = run_js(
+        "try { bundle.parseCard(data); console.log('null'); }\n"
+        "catch (e) { console.log(JSON.stringify(e.constructor.name)); }",
+        json.dumps(card),
+    )
+    assert got == "VerdictError"
 
 
 def test_canonical_json_matches_python() -> None:

@@ -7,8 +7,12 @@ import { sha256Hex } from "./sha256.js";
 
 export { canonicalJson, parsePyJson };
 
-export const BUNDLE_FORMAT = "zkverify.proof-bundle/1";
-export const CARD_FORMAT = "zkverify.card/1";
+export const BUNDLE_FORMAT = "zkverify.proof-bundle/2";
+export const BUNDLE_FORMAT_V1 = "zkverify.proof-bundle/1"; // one prediction; still verifies
+const BUNDLE_FORMATS = [BUNDLE_FORMAT_V1, BUNDLE_FORMAT];
+const BUNDLE_KINDS = ["single", "batched"]; // the page checks "single" (a batched card is refused)
+export const CARD_FORMAT = "zkverify.card/2";
+const CARD_FORMATS = ["zkverify.card/1", "zkverify.card/2"];
 
 // The KZG ceremony SRS files ezkl downloads, by logrows: the sha256 values ezkl ships in
 // src/srs_sha.rs, mirrored from zkverify/card.py (tests/test_conformance_js.py checks they agree).
@@ -41,13 +45,22 @@ export const CEREMONY_SRS_SHA256 = {
   26: "b198a51d48b88181508d8e4ea9dea39db285e4585663b29b7e4ded0c22a94875",
 };
 
-const BUNDLE_KEYS = ["format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
+const BUNDLE_KEYS_V1 = ["format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
   "prediction", "visibility", "created_at", "proof"];
-const CIRCUIT_KEYS = ["name", "model_sha256", "settings_sha256", "vk_sha256"];
+const BUNDLE_KEYS = ["format", "kind", "zkverify_version", "ezkl_version", "circuit", "inputs",
+  "outputs", "visibility", "created_at", "proof", "batch"];
+const CIRCUIT_KEYS_V1 = ["name", "model_sha256", "settings_sha256", "vk_sha256"];
+const CIRCUIT_KEYS = [...CIRCUIT_KEYS_V1, "id"];
+const TENSOR_KEYS = ["name", "dtype", "shape", "values", "hash"];
+const OUTPUT_KEYS = [...TENSOR_KEYS, "prediction"];
 const PROOF_KEYS = ["protocol", "instances", "proof", "hex_proof", "split", "pretty_public_inputs",
   "timestamp", "version"];
 const CARD_KEYS = ["format", "name", "ezkl_version", "model_sha256", "settings_sha256", "vk_sha256",
-  "srs_sha256", "srs", "visibility", "param_hashes", "inputs", "outputs", "prediction"];
+  "srs_sha256", "srs", "visibility", "param_hashes", "inputs", "outputs", "prediction", "batch_size"];
+const CARD_TENSOR_KEYS = ["name", "dtype", "shape", "prediction"];
+const RULES = ["argmax", "values"];
+// zkverify/tensors.py: every other dtype is integral (ezkl gives it scale 0).
+const FLOAT_DTYPES = ["float16", "bfloat16", "float32", "float64"];
 const VISIBILITIES = ["public", "private", "hashed", "fixed"];
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -75,6 +88,21 @@ const short = (h) => `${String(h).slice(0, 12)}…`;
 // A key as Python's repr shows it in a reason ('key'), so both sides word a rejection alike.
 const pyStr = (k) => (k.includes("'") && !k.includes('"') ? JSON.stringify(k) : `'${k.replaceAll("'", "\\'")}'`);
 const NO_PREDICTION = "the bundle's prediction does not follow from the proven outputs";
+// Python's repr of a JSON value, as zkverify/claims.py words a rejection (approximately, for
+// reasons only: a verdict never turns on it).
+function pyRepr(x) {
+  if (x === null || x === undefined) return "None";
+  if (typeof x === "boolean") return x ? "True" : "False";
+  if (typeof x === "string") return pyStr(x);
+  if (typeof x === "bigint" || typeof x === "number") return dumpsPy(x);
+  if (Array.isArray(x)) return `[${x.map(pyRepr).join(", ")}]`;
+  return `{${Object.keys(x).map((k) => `${pyStr(k)}: ${pyRepr(x[k])}`).join(", ")}}`;
+}
+// type(x).__name__ in Python, for the JSON values parsePyJson makes.
+const pyType = (x) => (x === null ? "NoneType" : typeof x === "bigint" ? "int" : typeof x === "number" ? "float"
+  : typeof x === "string" ? "str" : typeof x === "boolean" ? "bool" : Array.isArray(x) ? "list" : "dict");
+// dict.get: an absent key and a null are both None.
+const get = (o, k) => (has(o, k) ? o[k] : null);
 
 function decodeText(bytes, what) {
   if (typeof bytes === "string") return bytes;
@@ -98,12 +126,18 @@ function readJson(bytes, what) {
 
 // --- the card -------------------------------------------------------------------------------
 
-/** E1: a card as zkverify.card.Card validates it (unknown keys rejected), defaults filled in. */
+/**
+ * E1: a card as zkverify.card.Card validates it (strict types, unknown keys rejected), returned
+ * as Python dumps it for the circuit id: defaults filled in, null fields left out (so a card/1's
+ * id is what it always was).
+ */
 export function parseCard(bytes) {
   const c = readJson(bytes, "circuit card");
   const bad = (why) => new VerdictError(`not a zkverify circuit card (${why})`);
   if (!isObj(c)) throw bad("expected a JSON object");
-  if (c.format !== CARD_FORMAT) throw bad(`format ${JSON.stringify(c.format ?? null)}, expected "${CARD_FORMAT}"`);
+  if (!CARD_FORMATS.includes(c.format)) {
+    throw bad(`format ${JSON.stringify(typeof c.format === "bigint" ? Number(c.format) : c.format ?? null)}, expected "${CARD_FORMAT}"`);
+  }
   const extra = Object.keys(c).find((k) => !CARD_KEYS.includes(k));
   if (extra !== undefined) throw bad(`unknown field ${extra}`);
   const card = { ...c, param_hashes: has(c, "param_hashes") ? c.param_hashes : [] };
@@ -121,14 +155,38 @@ export function parseCard(bytes) {
   if (!Array.isArray(card.param_hashes) || !card.param_hashes.every((h) => typeof h === "string")) {
     throw bad("param_hashes: expected a list of strings");
   }
+  const strOrNull = (x) => x === null || x === undefined || typeof x === "string";
   for (const k of ["inputs", "outputs"]) {
     const ok = Array.isArray(card[k]) && card[k].every((t) => isObj(t) &&
-      Object.keys(t).length === 1 && Array.isArray(t.shape) && t.shape.every(isInt));
-    if (!ok) throw bad(`${k}: expected a list of {"shape": [ints]}`);
+      Object.keys(t).every((key) => CARD_TENSOR_KEYS.includes(key)) &&
+      Array.isArray(t.shape) && t.shape.every(isInt) && strOrNull(t.name) && strOrNull(t.dtype) &&
+      (get(t, "prediction") === null || RULES.includes(t.prediction)));
+    if (!ok) throw bad(`${k}: expected a list of {"name", "dtype", "shape": [ints], "prediction"}`);
+    // exclude_none: a null name, dtype or rule is left out, as Python dumps the card.
+    card[k] = card[k].map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== null)));
   }
-  if (!["argmax", "values"].includes(card.prediction)) throw bad('prediction: expected "argmax" or "values"');
+  if (get(card, "prediction") === null) delete card.prediction;
+  else if (!RULES.includes(card.prediction)) throw bad('prediction: expected "argmax" or "values"');
+  if (get(card, "batch_size") === null) delete card.batch_size;
+  else if (!isInt(card.batch_size)) throw bad("batch_size: expected an int");
   return card;
 }
+
+/** A card's tensors as zkverify.card.Card names them (a card/1 input is input_0, float32). */
+function cardTensors(card, key) {
+  const prefix = key === "inputs" ? "input" : "output";
+  return card[key].map((t, i) => {
+    const dtype = t.dtype || "float32";
+    return {
+      name: t.name || `${prefix}_${i}`, dtype, shape: t.shape,
+      size: product(t.shape.map(Number)), integral: !FLOAT_DTYPES.includes(dtype),
+    };
+  });
+}
+
+/** Each output's prediction rule: "argmax" only where declared as class scores. */
+const outputRules = (card) => card.outputs.map((t) => t.prediction || card.prediction || "values");
+const isLegacyCard = (card) => card.format === "zkverify.card/1";
 
 /** The circuit id: sha256 of the card's canonical JSON (zkverify.card.Card.circuit_id). */
 export async function circuitId(card) {
@@ -221,39 +279,47 @@ export function proofForEngine(proofBytes, instances) {
 
 // --- rules 1-8 ------------------------------------------------------------------------------
 
-/** E4: the file is a JSON object with the bundle format, or a VerdictError. */
+/** E4: the file is a JSON object with a bundle format (1 or 2), or a VerdictError. */
 export function parseBundle(bytes) {
   const b = readJson(bytes, "proof bundle");
   if (!isObj(b)) throw new VerdictError("not a zkverify proof bundle (expected a JSON object)");
-  if (b.format !== BUNDLE_FORMAT) {
+  if (!BUNDLE_FORMATS.includes(b.format)) {
     throw new VerdictError(`not a zkverify proof bundle (format ${JSON.stringify(typeof b.format === "bigint" ? Number(b.format) : b.format ?? null)}, expected "${BUNDLE_FORMAT}")`);
   }
   return b;
 }
 
-function checkShape(b) {
-  const extra = Object.keys(b).find((k) => !BUNDLE_KEYS.includes(k));
+function checkShape(b, v1) {
+  const keys = v1 ? BUNDLE_KEYS_V1 : BUNDLE_KEYS;
+  const extra = Object.keys(b).find((k) => !keys.includes(k));
   if (extra !== undefined) throw new Invalid(extra, `unknown field ${pyStr(extra)} in the bundle`);
-  for (const k of ["ezkl_version", "circuit", "proof"]) {
+  const required = v1 ? ["ezkl_version", "circuit", "proof"]
+    : ["kind", "ezkl_version", "circuit", "inputs", "outputs", "proof"];
+  for (const k of required) {
     if (!has(b, k)) throw new Invalid(k, `the bundle has no ${k}`);
+  }
+  if (!v1 && !BUNDLE_KINDS.includes(b.kind)) {
+    throw new Invalid("kind", `kind: ${pyRepr(b.kind)} is not a kind this verifier knows (${BUNDLE_KINDS.join(", ")})`);
   }
   for (const k of ["zkverify_version", "ezkl_version", "created_at"]) {
     if (has(b, k) && typeof b[k] !== "string") throw new Invalid(k, `${k}: expected a string`);
   }
   const c = b.circuit;
   if (!isObj(c)) throw new Invalid("circuit", "circuit: expected an object");
-  const extraC = Object.keys(c).find((k) => !CIRCUIT_KEYS.includes(k));
+  const extraC = Object.keys(c).find((k) => !(v1 ? CIRCUIT_KEYS_V1 : CIRCUIT_KEYS).includes(k));
   if (extraC !== undefined) throw new Invalid(`circuit.${extraC}`, `unknown field circuit.${pyStr(extraC)}`);
   if (has(c, "name") && typeof c.name !== "string") throw new Invalid("circuit.name", "circuit.name: expected a string");
-  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
+  for (const k of ["model_sha256", "settings_sha256", "vk_sha256", ...(v1 ? [] : ["id"])]) {
     if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
       throw new Invalid(`circuit.${k}`, `circuit.${k}: expected 64 lowercase hex digits`);
     }
   }
-  for (const k of ["inputs", "outputs"]) {
-    const v = b[k] ?? null;
-    if (v !== null && !(Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every(isNum)))) {
-      throw new Invalid(k, `${k}: expected null or a list of lists of numbers`);
+  if (v1) {
+    for (const k of ["inputs", "outputs"]) {
+      const v = get(b, k);
+      if (v !== null && !(Array.isArray(v) && v.every((row) => Array.isArray(row) && row.every(isNum)))) {
+        throw new Invalid(k, `${k}: expected null or a list of lists of numbers`);
+      }
     }
   }
   if (has(b, "visibility") && !(isObj(b.visibility) &&
@@ -263,12 +329,16 @@ function checkShape(b) {
   if (!isObj(b.proof)) throw new Invalid("proof", "proof: expected ezkl's proof object");
 }
 
-function checkCircuit(b, card) {
+function checkCircuit(b, card, id) {
   for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
     if (b.circuit[k] !== card[k]) {
       throw new Invalid(`circuit.${k}`, `the bundle belongs to another circuit (its ${k} ` +
         `${short(b.circuit[k])} is not ${short(card[k])})`);
     }
+  }
+  if (has(b.circuit, "id") && b.circuit.id !== id) {
+    throw new Invalid("circuit.id", `the bundle belongs to another circuit (its id ` +
+      `${short(b.circuit.id)} is not ${short(id)})`);
   }
 }
 
@@ -299,88 +369,223 @@ function checkProofObject(p) {
 }
 
 /**
- * Rules 5-8 on the flattened instances: where each section sits, the params hashes, the exact
- * claims and the prediction. Returns the proven values.
+ * Rule 5: split the instances by ezkl 23's layout (zkverify.verdict.decode): [one hash per input
+ * tensor if hashed] [params hashes] [public inputs, tensors in order] [public outputs] [one hash
+ * per output tensor]. Public tensors come back as {felts: [signed BigInt], scale, typed: [...]}.
  */
-function checkInstances(b, card, settings, vis, flat) {
-  const nIn = card.inputs.length;
-  const nOut = card.outputs.length;
-  const sizes = (ts) => ts.map((t) => product(t.shape.map(Number)));
-  const inSizes = sizes(card.inputs);
-  const outSizes = sizes(card.outputs);
+function decode(card, settings, vis, flat) {
+  const ins = cardTensors(card, "inputs");
+  const outs = cardTensors(card, "outputs");
   const sum = (xs) => xs.reduce((a, x) => a + x, 0);
-  const sec = {
-    inHashes: vis.input === "hashed" ? nIn : 0,
-    params: vis.param === "hashed" ? card.param_hashes.length : 0,
-    pubIn: vis.input === "public" ? sum(inSizes) : 0,
-    pubOut: vis.output === "public" ? sum(outSizes) : 0,
-    outHashes: vis.output === "hashed" ? nOut : 0,
-  };
-  const want = sum(Object.values(sec));
+  const sec = [
+    ["input_hashes", vis.input === "hashed" ? ins.length : 0],
+    ["param_hashes", vis.param === "hashed" ? card.param_hashes.length : 0],
+    ["inputs", vis.input === "public" ? sum(ins.map((t) => t.size)) : 0],
+    ["outputs", vis.output === "public" ? sum(outs.map((t) => t.size)) : 0],
+    ["output_hashes", vis.output === "hashed" ? outs.length : 0],
+  ];
+  const want = sum(sec.map(([, n]) => n));
   if (flat.length !== want) {
     throw new Invalid("proof.instances", `the proof has ${flat.length} public instances, this circuit has ${want}`);
   }
+  const out = {};
   let at = 0;
-  const take = (n) => flat.slice(at, (at += n));
-  const inputHashes = take(sec.inHashes);
-  const params = take(sec.params);
-  const pubIn = take(sec.pubIn);
-  const pubOut = take(sec.pubOut);
-  const outputHashes = take(sec.outHashes);
+  for (const [name, n] of sec) out[name] = flat.slice(at, (at += n));
+  for (const [key, tensors, scales] of [["inputs", ins, settings.model_input_scales],
+    ["outputs", outs, settings.model_output_scales]]) {
+    const sc = (Array.isArray(scales) ? scales : []).map(Number);
+    if (sc.length !== tensors.length) {
+      throw new VerdictError(`settings.json: ${sc.length} ${key} scales for the card's ${tensors.length} ${key}`);
+    }
+    const felts = out[key];
+    let k = 0;
+    // A direction is decoded when it is public, even with no tensor at all (a model with no input).
+    out[key] = vis[key.slice(0, -1)] !== "public" ? null : tensors.map((t, i) => {
+      const vals = felts.slice(k, (k += t.size)).map((f) => signed(leToBig(f)));
+      return { felts: vals, scale: sc[i], typed: vals.map((v) => typedValue(v, sc[i], t)) };
+    });
+  }
+  out.tensors = { inputs: ins, outputs: outs };
+  for (const key of ["input_hashes", "output_hashes"]) if (out[key].length === 0) out[key] = null;
+  return out;
+}
 
-  if (params.some((h, i) => h !== card.param_hashes[i])) {
+/**
+ * A proven value as the tensor's type (zkverify.claims.typed_value): a boolean for a bool tensor
+ * at scale 0 holding 0/1, a BigInt for an integer tensor at scale 0, else the double v / 2^s.
+ */
+function typedValue(v, scale, t) {
+  if (t.dtype === "bool" && scale === 0 && (v === 0n || v === 1n)) return v === 1n;
+  if (t.integral && scale === 0) return v;
+  return Number(v) / 2 ** scale; // Number(v) rounds to nearest, as Python's int / int does
+}
+
+/** Rule 7 for one value of a bundle/2: exact in the field, and a boolean for a boolean. */
+function sameValue(c, v, scale, t) {
+  if (t.dtype === "bool" && scale === 0 && (v === 0n || v === 1n)) return typeof c === "boolean" && (c ? 1n : 0n) === v;
+  return isNum(c) && claimMatches(c, v, scale);
+}
+
+// Python's ordering of typed values: ints and booleans exactly, floats as doubles (one tensor
+// never mixes the two kinds).
+const asKey = (x) => (typeof x === "boolean" ? (x ? 1n : 0n) : x);
+
+/** First index of the maximum (ties: the lowest index), comparing as Python's max does. */
+function argmaxOf(values) {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (asKey(values[i]) > asKey(values[best])) best = i;
+  return best;
+}
+
+/** argmax over the last axis: one BigInt for one row, else a list (zkverify.claims.argmax_rows). */
+function argmaxRows(values, shape) {
+  const last = (shape.length ? Number(shape[shape.length - 1]) : values.length) || 1;
+  const picks = [];
+  for (let i = 0; i < values.length; i += last) picks.push(BigInt(argmaxOf(values.slice(i, i + last))));
+  return picks.length === 1 ? picks[0] : picks;
+}
+
+/** An output's prediction under its rule (null unless public and "argmax"); card/1: all values. */
+function outputPrediction(rule, t, typed, legacy) {
+  if (typed === null || rule !== "argmax") return null;
+  return legacy ? BigInt(argmaxOf(typed)) : argmaxRows(typed, t.shape);
+}
+
+/** zkverify.claims.same_prediction: an int is an int (`false` is not class 0), lists alike. */
+function samePrediction(claimed, proven) {
+  if (proven === null) return claimed === null;
+  if (typeof proven === "bigint") return isInt(claimed) && claimed === proven;
+  return Array.isArray(claimed) && claimed.length === proven.length &&
+    claimed.every((c, i) => isInt(c) && c === proven[i]);
+}
+
+/** Each public output's prediction by name: the argmax for class scores, else its values. */
+function provenPredictions(card, proven) {
+  if (proven.outputs === null) return null;
+  const legacy = isLegacyCard(card);
+  const rules = outputRules(card);
+  const out = {};
+  proven.tensors.outputs.forEach((t, i) => {
+    const typed = proven.outputs[i].typed;
+    const p = outputPrediction(rules[i], t, typed, legacy);
+    out[t.name] = p === null ? typed : p;
+  });
+  return out;
+}
+
+/** The one output's prediction, or all of them by name for a model with several outputs. */
+function summaryPrediction(predictions) {
+  if (predictions === null) return null;
+  const vals = Object.values(predictions);
+  return vals.length === 1 ? vals[0] : predictions;
+}
+
+/** A bundle/2's `inputs` or `outputs` entries against the circuit and the proof (claims.py). */
+function checkEntries(raw, key, proven, rules, legacy) {
+  const tensors = proven.tensors[key];
+  if (!Array.isArray(raw) || raw.length !== tensors.length) {
+    throw new Invalid(key, `${key}: expected a list of the circuit's ${tensors.length} ${key} ` +
+      `(got ${Array.isArray(raw) ? raw.length : pyType(raw)})`);
+  }
+  const allowed = rules !== null ? OUTPUT_KEYS : TENSOR_KEYS;
+  const decoded = proven[key];
+  const hashes = proven[`${key.slice(0, -1)}_hashes`];
+  raw.forEach((e, i) => {
+    const t = tensors[i];
+    const at = `${key}[${i}]`;
+    if (!isObj(e)) throw new Invalid(at, `${at}: expected an object`);
+    const extra = Object.keys(e).find((k) => !allowed.includes(k));
+    if (extra !== undefined) throw new Invalid(`${at}.${extra}`, `unknown field ${at}.${extra}`);
+    if (get(e, "name") !== t.name || get(e, "dtype") !== t.dtype) {
+      throw new Invalid(at, `${at}: is ${pyRepr(get(e, "name"))} ${pyRepr(get(e, "dtype"))}, the circuit's is ` +
+        `${pyRepr(t.name)} ${pyRepr(t.dtype)}`);
+    }
+    const shape = get(e, "shape");
+    if (!(Array.isArray(shape) && shape.every(isInt) && shape.length === t.shape.length &&
+        shape.every((d, j) => d === t.shape[j]))) {
+      throw new Invalid(`${at}.shape`, `${at}.shape: expected [${t.shape.join(", ")}]`);
+    }
+    const values = get(e, "values");
+    if (decoded === null) {
+      if (values !== null) {
+        throw new Invalid(`${at}.values`, `${at}.values: the ${key} are not public in this circuit; expected null`);
+      }
+    } else {
+      const { felts, scale } = decoded[i];
+      if (!(Array.isArray(values) && values.length === felts.length &&
+          values.every((c, j) => sameValue(c, felts[j], scale, t)))) {
+        throw new Invalid(`${at}.values`, `${at}.values: do not match the public ${key} in the proof`);
+      }
+    }
+    const wantHash = hashes !== null ? hashes[i] : null;
+    if (get(e, "hash") !== wantHash) {
+      throw new Invalid(`${at}.hash`, `${at}.hash: expected ${wantHash === null ? "null" : "the proof instance"}`);
+    }
+    if (rules !== null) {
+      const want = outputPrediction(rules[i], t, decoded === null ? null : decoded[i].typed, legacy);
+      if (!samePrediction(get(e, "prediction"), want)) {
+        throw new Invalid(`${at}.prediction`, `${at}.prediction: does not follow from the proven outputs`);
+      }
+    }
+  });
+}
+
+/** Rule 7 for a bundle/1: value lists per tensor equal the decoded ones exactly. */
+function claimsHold(claimed, decoded) {
+  if (claimed === null || decoded === null) return claimed === null && decoded === null;
+  return Array.isArray(claimed) && claimed.length === decoded.length &&
+    claimed.every((row, i) => Array.isArray(row) && row.length === decoded[i].felts.length &&
+      row.every((c, j) => isNum(c) && claimMatches(c, decoded[i].felts[j], decoded[i].scale)));
+}
+
+/** A bundle of the first format: value lists per tensor and one prediction (one output only). */
+function checkClaimsV1(b, card, proven, predicted) {
+  if (card.outputs.length !== 1) {
+    throw new Invalid("format", `a ${BUNDLE_FORMAT_V1} bundle cannot state the ${card.outputs.length} ` +
+      "outputs of this circuit");
+  }
+  for (const k of ["inputs", "outputs"]) {
+    if (!claimsHold(get(b, k), proven[k])) {
+      throw new Invalid(k, `the bundle's ${k} do not match the public ${k} in the proof`);
+    }
+  }
+  const claimed = get(b, "prediction");
+  // A list (the values, or one class per row): numbers equal to the proven ones, as Python's ==.
+  // eslint-disable-next-line eqeqeq
+  const ok = Array.isArray(predicted) ? Array.isArray(claimed) && claimed.length === predicted.length &&
+    claimed.every((c, i) => isNum(c) && c == predicted[i]) : samePrediction(claimed, predicted);
+  if (!ok) throw new Invalid("prediction", NO_PREDICTION);
+}
+
+/** Rules 6-8 after the instance count: the params hashes, then the claims of either format. */
+function checkInstances(b, card, settings, vis, flat) {
+  const proven = decode(card, settings, vis, flat);
+  // The whole list, as Python compares it: a card recording hashes the proof lacks fails too.
+  if (proven.param_hashes.length !== card.param_hashes.length ||
+      proven.param_hashes.some((h, i) => h !== card.param_hashes[i])) {
     throw new Invalid("proof.instances", "the weights are not the circuit's (the params-hash " +
       "instance differs from the one recorded at build)");
   }
-
-  // Split a public section into tensors with their scales: [{values: [signed BigInt], scale}].
-  const tensors = (felts, szs, scales) => {
-    let k = 0;
-    return szs.map((n, i) => ({
-      values: felts.slice(k, (k += n)).map((f) => signed(leToBig(f))),
-      scale: Number(scales?.[i] ?? 0),
-    }));
-  };
-  const provenIn = sec.pubIn ? tensors(pubIn, inSizes, settings.model_input_scales) : null;
-  const provenOut = sec.pubOut ? tensors(pubOut, outSizes, settings.model_output_scales) : null;
-
-  for (const [k, proven] of [["inputs", provenIn], ["outputs", provenOut]]) {
-    const claimed = b[k] ?? null;
-    const what = k === "inputs" ? "public inputs" : "public outputs";
-    const same = proven === null ? claimed === null : claimed !== null && claimed.length === proven.length &&
-      claimed.every((row, i) => row.length === proven[i].values.length &&
-        row.every((c, j) => claimMatches(c, proven[i].values[j], proven[i].scale)));
-    if (!same) throw new Invalid(k, `the bundle's ${k} do not match the ${what} in the proof`);
+  const predictions = provenPredictions(card, proven);
+  const prediction = summaryPrediction(predictions);
+  if (b.format !== BUNDLE_FORMAT_V1) {
+    // zkverify.verdict.check_batch for an unbatched circuit (decide refused batched ones).
+    if (b.kind !== "single") throw new Invalid("kind", `kind: this circuit's bundles are 'single', not ${pyRepr(b.kind)}`);
+    if (get(b, "batch") !== null) throw new Invalid("batch", "batch: this circuit is not batched; expected no batch");
   }
-
-  const flatOut = provenOut === null ? null
-    : provenOut.flatMap((t) => t.values.map((v) => ({ v, scale: t.scale })));
-  const p = has(b, "prediction") ? b.prediction : null;
-  let proven = null;
-  if (flatOut !== null && card.prediction === "argmax") {
-    // First index of the maximum, compared exactly: v/2^s vs w/2^t as v·2^t vs w·2^s.
-    let best = 0;
-    const gt = (x, y) => x.v * 2n ** BigInt(y.scale) > y.v * 2n ** BigInt(x.scale);
-    for (let i = 1; i < flatOut.length; i++) if (gt(flatOut[i], flatOut[best])) best = i;
-    proven = best;
-    if (!(isInt(p) && p === BigInt(best))) {
-      throw new Invalid("prediction", NO_PREDICTION);
-    }
-  } else if (flatOut !== null) {
-    const ok = Array.isArray(p) && p.length === flatOut.length &&
-      p.every((c, i) => isNum(c) && claimMatches(c, flatOut[i].v, flatOut[i].scale));
-    if (!ok) throw new Invalid("prediction", NO_PREDICTION);
-  } else if (p !== null) {
-    throw new Invalid("prediction", NO_PREDICTION);
+  if (b.format === BUNDLE_FORMAT_V1) {
+    checkClaimsV1(b, card, proven, prediction);
+  } else {
+    const legacy = isLegacyCard(card);
+    checkEntries(b.inputs, "inputs", proven, null, legacy);
+    checkEntries(b.outputs, "outputs", proven, outputRules(card), legacy);
   }
-
-  const floats = (ts) => (ts === null ? null : ts.map((t) => t.values.map((v) => Number(v) / 2 ** t.scale)));
-  const outputs = floats(provenOut);
+  const typed = (ts) => (ts === null ? null : ts.map((t) => t.typed));
   return {
-    inputs: floats(provenIn), outputs,
-    prediction: proven !== null ? proven : outputs === null ? null : outputs.flat(),
-    input_hashes: vis.input === "hashed" ? inputHashes : null,
-    output_hashes: vis.output === "hashed" ? outputHashes : null,
+    // by_output: each output's prediction by name; predictions: one per real input (one here).
+    inputs: typed(proven.inputs), outputs: typed(proven.outputs), prediction, by_output: predictions,
+    predictions: prediction === null ? null : [prediction], batch: null,
+    input_hashes: proven.input_hashes, output_hashes: proven.output_hashes,
   };
 }
 
@@ -401,8 +606,11 @@ export async function decide(files, proofCheck) {
   const t0 = Date.now();
   const v = {
     verdict: "error", valid: false, field: null, reason: "", circuit: null, circuit_id: null,
-    proof_hash: null, inputs: null, outputs: null, prediction: null, input_hashes: null,
-    output_hashes: null, weights_bound: null, srs: null, verify_ms: null,
+    proof_hash: null, inputs: null, outputs: null, prediction: null, predictions: null, by_output: null,
+    batch: null,
+    input_hashes: null, output_hashes: null, input_names: null, output_names: null,
+    output_rules: null, format: null,
+    weights_bound: null, srs: null, verify_ms: null,
   };
   try {
     // E1-E3: the circuit's own files.
@@ -414,6 +622,9 @@ export async function decide(files, proofCheck) {
         `${short(v.circuit_id)}, expected ${short(files.circuitId)}`);
     }
     v.weights_bound = ["fixed", "hashed"].includes(card.visibility.param);
+    v.input_names = cardTensors(card, "inputs").map((t) => t.name);
+    v.output_names = cardTensors(card, "outputs").map((t) => t.name);
+    v.output_rules = outputRules(card); // for the page's wording: "argmax" or "values"
     const [settingsSha, vkSha, srsSha] = await Promise.all(
       [files.settings, files.vk, files.srs].map((f) => sha256Hex(f)));
     for (const [k, file, got] of [["settings", "settings.json", settingsSha], ["vk", "vk.key", vkSha],
@@ -443,6 +654,10 @@ export async function decide(files, proofCheck) {
     if (vis.param === "hashed" && card.param_hashes.length === 0) {
       throw new VerdictError("the card records no params hash for a circuit with hashed params");
     }
+    if (card.batch_size !== undefined) {
+      throw new VerdictError("this circuit is batched (several inferences per proof), which the " +
+        "browser verifier does not check yet: verify it with `zkverify verify`");
+    }
     // Engine 21 cannot check ezkl 23's Freivalds products (a valid proof throws exactly as a
     // forged one does: tests/test_wasm_freivalds.py), so its answer would mean nothing.
     if ((settings.einsum_params?.total_einsum_col_size ?? 0) > 0) {
@@ -451,8 +666,9 @@ export async function decide(files, proofCheck) {
 
     // E4, then rules 1-8.
     const b = parseBundle(files.bundle);
-    checkShape(b);
-    checkCircuit(b, card);
+    v.format = b.format;
+    checkShape(b, b.format === BUNDLE_FORMAT_V1);
+    checkCircuit(b, card, v.circuit_id);
     const proof = checkProofObject(b.proof);
     v.proof_hash = await proofHash(proof.bytes, proof.flat);
     const claimedVis = has(b, "visibility") ? b.visibility : {};

@@ -120,7 +120,25 @@ function showDetails(rows) {
   $("details-box").hidden = rows.length === 0;
 }
 
-const fmt = (tensors) => tensors.map((t) => `[${t.join(", ")}]`).join(" ");
+// Proven values as the verdict holds them: BigInt for integers, booleans, doubles.
+const fmtValues = (vals) => `[${vals.map(String).join(", ")}]`;
+
+/** An output's prediction in words: a class (argmax), one class per row, or its values. */
+function predictionText(p, rule) {
+  if (rule !== "argmax") return `${fmtValues(p)}`;
+  return Array.isArray(p) ? `classes ${fmtValues(p)}` : `class ${p}`;
+}
+
+/** What a valid verdict proves, for the verdict line: each public output's prediction. */
+function provesText(v) {
+  if (v.by_output === null) return "";
+  const names = Object.keys(v.by_output);
+  const each = names.map((n) => predictionText(v.by_output[n], v.output_rules[v.output_names.indexOf(n)]));
+  if (names.length === 1) {
+    return v.output_rules[0] === "argmax" ? `: proves ${each[0]}` : `: proves outputs ${each[0]}`;
+  }
+  return `: proves ${names.map((n, i) => `${n} = ${each[i]}`).join("; ")}`;
+}
 
 const SRS_TEXT = {
   ceremony: "ceremony (the file is one of the KZG ceremony SRS files ezkl publishes)",
@@ -141,14 +159,22 @@ function detailRows(v, source) {
   }
   if (v.verdict === "invalid") rows.push(["rejected field", v.field]);
   if (v.verdict === "valid") {
-    if (v.input_hashes) rows.push(["input hashes (proven)", v.input_hashes.join(" "), "hash"]);
-    rows.push(["public inputs (proven)", v.inputs === null ? "not public" : fmt(v.inputs)]);
-    rows.push(["public outputs (proven)", v.outputs === null ? "not public" : fmt(v.outputs)]);
-    if (v.output_hashes) rows.push(["output hashes (proven)", v.output_hashes.join(" "), "hash"]);
-    if (v.prediction !== null) {
-      rows.push(["prediction (proven)", typeof v.prediction === "number"
-        ? `class ${v.prediction} (argmax of the proven outputs)` : `[${v.prediction.join(", ")}]`]);
+    // Each graph tensor by name, in the model's order: its proven values, or its proven hash.
+    for (const [dir, names, values, hashes] of [["input", v.input_names, v.inputs, v.input_hashes],
+      ["output", v.output_names, v.outputs, v.output_hashes]]) {
+      names.forEach((name, i) => {
+        if (values !== null) rows.push([`${dir} ${name} (proven)`, fmtValues(values[i])]);
+        else if (hashes !== null) rows.push([`${dir} ${name} hash (proven)`, hashes[i], "hash"]);
+        else rows.push([`${dir} ${name}`, "private (not in the proof's public instances)"]);
+      });
     }
+    v.output_names.forEach((name, i) => {
+      if (v.by_output === null || v.output_rules[i] !== "argmax") return;
+      const p = v.by_output[name];
+      const label = v.output_names.length === 1 ? "prediction (proven)" : `prediction ${name} (proven)`;
+      const how = Array.isArray(p) ? "argmax over the last axis, one per row" : "argmax of the proven outputs";
+      rows.push([label, `${predictionText(p, "argmax")} (${how})`]);
+    });
   }
   if (v.proof_hash !== null) rows.push(["proof hash", v.proof_hash, "hash"]);
   if (v.verify_ms !== null) rows.push(["time", `${v.verify_ms} ms to verify (${v.ms} ms in all)`]);
@@ -181,8 +207,7 @@ async function check() {
   }
   if (stale()) return;
   if (v.verdict === "valid") {
-    const p = v.prediction;
-    const what = p === null ? "" : typeof p === "number" ? `: proves class ${p}` : `: proves outputs [${p.join(", ")}]`;
+    const what = provesText(v);
     const unbound = v.weights_bound ? "" : " (the weights are not bound: any weights of this architecture would verify)";
     setVerdict("valid", `valid: the proof verifies for circuit "${v.circuit}"${what}${unbound}`);
   } else {

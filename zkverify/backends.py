@@ -17,14 +17,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .batch import Outcome, prove_item
+from .batching import Packed
 from .errors import EngineError, UsageError
+from .inputs import Feed
 from .proving import PROVE_FILES, Prover
 
 Record = Callable[[Outcome], None]
-Tasks = list[tuple[int, np.ndarray]]
+Tasks = list[tuple[int, Feed | Packed]]
 _PROVER: Prover | None = None
 
 
@@ -57,7 +57,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _work(index: int, values: np.ndarray) -> Outcome:
+def _work(index: int, values: Feed | Packed) -> Outcome:
     assert _PROVER is not None
     return prove_item(_PROVER, index, values)
 
@@ -67,7 +67,7 @@ def run_pool(prover: Prover, todo: Tasks, record: Record, workers: int) -> None:
     ex = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker,
                              initargs=(str(prover.cd.path), threads_per_worker(workers)))
     pending: dict[Future[Outcome], int] = {}
-    queue: Iterator[tuple[int, np.ndarray]] = iter(todo)
+    queue: Iterator[tuple[int, Feed | Packed]] = iter(todo)
     try:
         while True:
             while len(pending) < 2 * workers and (task := next(queue, None)) is not None:
@@ -104,7 +104,7 @@ class ProverActor:
         os.environ.setdefault("RAYON_NUM_THREADS", str(threads))
         self.prover = Prover(_local_circuit(circuit_path, files, expected))
 
-    def prove(self, index: int, values: np.ndarray) -> Outcome:
+    def prove(self, index: int, values: Feed | Packed) -> Outcome:
         return prove_item(self.prover, index, values)
 
     def pid(self) -> int:

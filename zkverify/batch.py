@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,13 @@ from typing import Any
 import click
 import numpy as np
 
+from .batching import Packed, pack_all
 from .errors import InputError, ZkVerifyError
-from .files import sha256_bytes, sha256_file, write_json_atomic
-from .inputs import coerce_input
+from .files import _parse_int, sha256_bytes, sha256_file, write_json_atomic
+from .inputs import Feed, Named, coerce_feed, feed_sha256, load_input_file
 from .manifest import ProofBundle
 from .proving import Prover
+from .tensors import Tensor
 
 JOURNAL, SUMMARY = "journal.jsonl", "summary.json"
 _STALE_TMP = re.compile(r"^\.(proof-\d+\.json|summary\.json)\..*\.tmp$")
@@ -47,15 +48,20 @@ def bundle_name(index: int) -> str:
     return f"proof-{index:06d}.json"
 
 
-def input_sha256(values: np.ndarray) -> str:
-    """Identity of one input: its values as float64, whatever file form they came in."""
-    return sha256_bytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+def input_sha256(feed: Feed | Packed) -> str:
+    """Identity of one input: its values (a one-float-input model's as float64, as journals of
+    the first format recorded them), whatever file form they came in."""
+    if isinstance(feed, Packed):
+        return feed_sha256([*feed.feed, np.asarray([feed.real])])
+    if len(feed) == 1 and feed[0].dtype == np.float64:
+        return sha256_bytes(np.ascontiguousarray(feed[0], dtype=np.float64).tobytes())
+    return feed_sha256(feed)
 
 
 @dataclass(frozen=True)
 class Item:
     index: int
-    values: np.ndarray | None
+    values: Feed | Packed | None
     error: str | None = None
 
 
@@ -68,49 +74,77 @@ class Outcome:
     bundle: dict[str, Any] | None = field(default=None, repr=False)
 
 
-def is_batch_input(path: Path, input_shape: tuple[int, ...]) -> bool:
-    """A .jsonl file, or an .npy array holding more than one input (or a batch axis)."""
+def is_batch_input(path: Path, tensors: Sequence[Tensor]) -> bool:
+    """A .jsonl file, or an .npy/.npz whose arrays hold more than one input (or a batch axis)."""
     if path.suffix == ".jsonl":
         return True
-    if path.suffix != ".npy" or not path.is_file():
+    if path.suffix not in (".npy", ".npz") or not path.is_file() or not tensors:
         return False
     try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError, EOFError):
+        data = load_input_file(path)
+    except InputError:
         return False  # the single-input path reports the unreadable file
-    return bool(arr.size != math.prod(input_shape) or arr.ndim == len(input_shape) + 1)
+    arrays = list(data.values()) if isinstance(data, Named) else [data]
+    if len(arrays) != len(tensors):
+        return False
+    return any(a.size != t.size or a.ndim == len(t.shape) + 1
+               for a, t in zip(arrays, tensors, strict=True))
 
 
-def load_items(path: Path, input_shape: tuple[int, ...]) -> list[Item]:
+def load_items(path: Path, tensors: Sequence[Tensor]) -> list[Item]:
     """Every input of a batch file; a bad line or row becomes a failed item, not an error."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if path.suffix == ".jsonl":
-        items = list(_jsonl_items(path, input_shape))
+        items = list(_jsonl_items(path, tensors))
         if not items:
             raise InputError(f"{path}: no inputs (empty batch: one JSON input per line expected)")
         return items
-    if path.suffix != ".npy":
-        raise InputError(f"{path}: a batch of inputs is a .jsonl or an .npy file")
-    try:
-        arr = np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
-    except (ValueError, OSError, EOFError, TypeError) as e:
-        raise InputError(f"{path}: not a readable numeric .npy array ({e})") from None
-    want = math.prod(input_shape)
-    if arr.size == 0 or arr.size % want:
-        raise InputError(f"{path}: {arr.size} values is not a whole number of inputs of shape "
-                         f"{list(input_shape)}")
+    if path.suffix not in (".npy", ".npz"):
+        raise InputError(f"{path}: a batch of inputs is a .jsonl, .npy or .npz file")
+    data = load_input_file(path)
+    if not isinstance(data, Named):
+        data = Named({tensors[0].name: data}) if len(tensors) == 1 else data
+    names = [t.name for t in tensors]
+    if isinstance(data, Named) and all(k == f"arr_{i}" for i, k in enumerate(data)) and len(
+            data) == len(tensors):
+        data = Named(dict(zip(names, data.values(), strict=True)))
+    if not isinstance(data, Named) or sorted(data) != sorted(names):
+        raise InputError(f"{path}: expected one array per model input ({', '.join(names)})")
+    arrays = [np.asarray(data[n]) for n in names]
+    counts = []
+    for a, t in zip(arrays, tensors, strict=True):
+        if a.size == 0 or a.size % t.size:
+            raise InputError(f"{path}: {a.size} values is not a whole number of inputs of shape "
+                             f"{list(t.shape)} (input {t.name!r})")
+        counts.append(a.size // t.size)
+    if len(set(counts)) != 1:
+        raise InputError(f"{path}: the inputs hold different numbers of samples ({counts})")
     items = []
-    for i, row in enumerate(arr.reshape(-1, want)):
+    for i in range(counts[0]):
+        row = Named({t.name: a.reshape(-1, t.size)[i] for a, t in zip(arrays, tensors,
+                                                                      strict=True)})
         try:
-            items.append(Item(i, coerce_input(row, input_shape, f"{path}[{i}]")))
+            items.append(Item(i, coerce_feed(row, tensors, f"{path}[{i}]")))
         except InputError as e:
             items.append(Item(i, None, str(e)))
     return items
 
 
-def _jsonl_items(path: Path, shape: tuple[int, ...]) -> Iterator[Item]:
+def packed_items(items: list[Item], prover: Prover) -> list[Item]:
+    """A batched circuit's tasks: B inputs per proof, in input order. Every input must be valid
+    (a bad one would shift every later input into another proof)."""
+    bad = next((i for i in items if i.values is None), None)
+    if bad is not None:
+        raise InputError(f"{bad.error} (a batched circuit packs {prover.batch_size} inputs per "
+                         f"proof: fix or remove this input)")
+    assert prover.batch_size
+    feeds = [i.values for i in items if isinstance(i.values, list)]
+    return [Item(k, p) for k, p in enumerate(pack_all(feeds, prover.inputs, prover.batch_size))]
+
+
+def _jsonl_items(path: Path, tensors: Sequence[Tensor]) -> Iterator[Item]:
     index = 0
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -118,7 +152,8 @@ def _jsonl_items(path: Path, shape: tuple[int, ...]) -> Iterator[Item]:
                 continue  # blank lines are not inputs
             where = f"{path}:{lineno}"
             try:
-                yield Item(index, coerce_input(json.loads(line), shape, where))
+                yield Item(index, coerce_feed(json.loads(line, parse_int=_parse_int), tensors,
+                                              where))
             except json.JSONDecodeError as e:
                 yield Item(index, None, f"{where}: not valid JSON ({e.msg})")
             except InputError as e:
@@ -161,10 +196,14 @@ def already_done(out_dir: Path, item: Item, hashes: dict[str, str],
     return same_circuit and rec.get("proof_hash") == bundle.proof_hash()
 
 
-def prove_item(prover: Prover, index: int, values: np.ndarray) -> Outcome:
-    """Prove one input, turning a zkverify error into a failed outcome (workers call this)."""
+def prove_item(prover: Prover, index: int, values: Feed | Packed) -> Outcome:
+    """Prove one input (or B, packed), turning a zkverify error into a failed outcome (workers
+    call this)."""
     try:
-        bundle = prover.prove_values(values)
+        if isinstance(values, Packed):
+            bundle = prover.prove_values(values.feed, real=values.real)
+        else:
+            bundle = prover.prove_values(values)
     except ZkVerifyError as e:
         return Outcome(index, "failed", str(e))
     return Outcome(index, "ok", prove_seconds=round(prover.last_prove_seconds, 4),
@@ -186,7 +225,9 @@ def run_batch(circuit_dir: str | Path, inputs: str | Path, out_dir: str | Path,
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a directory (a batch writes one bundle "
                          f"per input into a directory)")
-    items = load_items(Path(inputs), prover.input_shape)
+    items = load_items(Path(inputs), prover.sample_inputs())
+    if prover.batch_size:
+        items = packed_items(items, prover)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.iterdir():
         if _STALE_TMP.match(stale.name):
@@ -194,7 +235,7 @@ def run_batch(circuit_dir: str | Path, inputs: str | Path, out_dir: str | Path,
     journal = read_journal(out)
     total = len(items)
     outcomes: dict[int, Outcome] = {}
-    todo: list[tuple[int, np.ndarray]] = []
+    todo: list[tuple[int, Feed | Packed]] = []
     for item in items:
         if item.error is not None:
             outcomes[item.index] = Outcome(item.index, "failed", item.error)
@@ -273,6 +314,8 @@ def summarize(prover: Prover, inputs: str | Path, out: Path, outcomes: dict[int,
         "failures": [{"index": o.index, "error": o.error}
                      for o in sorted(by["failed"], key=lambda o: o.index)],
     }
+    if prover.batch_size:  # a batched circuit: each proof holds up to B inputs
+        summary["batch_size"] = prover.batch_size
     predicted = prover.manifest.estimate.get("predicted", {})
     if mean_prove is not None and predicted.get("prove_seconds"):
         # How far the estimator was off for this machine (measured / predicted).

@@ -16,9 +16,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import CircuitError
 from .files import read_json, sha256_bytes, write_json_atomic
+from .tensors import Tensor
 
 CARD = "card.json"
-CARD_FORMAT: Literal["zkverify.card/1"] = "zkverify.card/1"
+CARD_FORMAT: Literal["zkverify.card/2"] = "zkverify.card/2"
+# Cards of the first format (one float input, one output, one prediction rule) still load; their
+# ids are unchanged, since fields they do not have are left out of the canonical JSON.
+CARD_FORMATS = ("zkverify.card/1", "zkverify.card/2")
 
 # The KZG ceremony SRS files ezkl downloads, by logrows: the sha256 values ezkl itself ships in
 # src/srs_sha.rs (public data), so "ceremony" can be decided offline from the file's hash alone.
@@ -55,9 +59,15 @@ Provenance = Literal["ceremony", "local-dev", "user-supplied"]
 
 
 class TensorInfo(BaseModel):
+    """One graph input or output (card/1 recorded the shape only)."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
+    name: str | None = None
+    dtype: str | None = None
     shape: list[int]
+    # Outputs only: "argmax" (class scores: argmax over the last axis) or "values".
+    prediction: Literal["argmax", "values"] | None = None
 
 
 class SrsInfo(BaseModel):
@@ -73,7 +83,7 @@ class Card(BaseModel):
     # Strict, like the page's reader: "10" is not 10, and a card names its format.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    format: Literal["zkverify.card/1"] = CARD_FORMAT
+    format: Literal["zkverify.card/1", "zkverify.card/2"] = CARD_FORMAT
     name: str
     ezkl_version: str
     model_sha256: str
@@ -85,11 +95,26 @@ class Card(BaseModel):
     param_hashes: list[str] = []
     inputs: list[TensorInfo]
     outputs: list[TensorInfo]
-    prediction: Literal["argmax", "values"]
+    prediction: Literal["argmax", "values"] | None = None  # card/1: one rule for its one output
+    batch_size: int | None = None  # a batched circuit: B inferences per proof, axis 0
 
     def canonical(self) -> bytes:
         """The bytes the circuit id hashes: sorted keys, no spaces, UTF-8."""
-        return canonical_json(self.model_dump(mode="json"))
+        return canonical_json(self.to_json())
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def input_tensors(self) -> list[Tensor]:
+        """The inputs with names and dtypes (a card/1 input is ``input_0``, float32)."""
+        return [_tensor(t, f"input_{i}") for i, t in enumerate(self.inputs)]
+
+    def output_tensors(self) -> list[Tensor]:
+        return [_tensor(t, f"output_{i}") for i, t in enumerate(self.outputs)]
+
+    def output_rules(self) -> list[str]:
+        """Each output's prediction rule: "argmax" only where declared as class scores."""
+        return [t.prediction or self.prediction or "values" for t in self.outputs]
 
     @property
     def circuit_id(self) -> str:
@@ -115,7 +140,7 @@ class Card(BaseModel):
     @classmethod
     def load(cls, path: str | Path) -> Card:
         data = read_json(Path(path), "circuit card", CircuitError)
-        if not isinstance(data, dict) or data.get("format") != CARD_FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in CARD_FORMATS:
             got = data.get("format") if isinstance(data, dict) else None
             raise CircuitError(f"{path}: not a zkverify circuit card (format {got!r}, expected "
                                f"{CARD_FORMAT!r})")
@@ -127,7 +152,11 @@ class Card(BaseModel):
             raise CircuitError(f"{path}: not a zkverify circuit card ({loc}: {err['msg']})") from None
 
     def save(self, path: str | Path) -> None:
-        write_json_atomic(Path(path), self.model_dump(mode="json"))
+        write_json_atomic(Path(path), self.to_json())
+
+
+def _tensor(t: TensorInfo, default_name: str) -> Tensor:
+    return Tensor(t.name or default_name, t.dtype or "float32", tuple(t.shape))
 
 
 def canonical_json(obj: Any) -> bytes:

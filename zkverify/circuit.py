@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import cache, engine
+from .batching import sample_tensors
 from .card import Card, SrsInfo, TensorInfo
-from .errors import CacheError, EngineError, ModelError, ToleranceError, UsageError
+from .errors import CacheError, EngineError, ToleranceError, UsageError
 from .estimating import record as estimate_record
 from .extras import require
 from .files import atomic_path, link_or_copy, sha256_bytes, sha256_file, write_json_atomic
-from .inputs import coerce_batch, ezkl_input, load_input_file
+from .inputs import ezkl_input, feed_rows
 from .keys import DevSrsWarning, cached_keys, get_keys, get_srs, pk_sha256
 from .manifest import (
     COMPILED,
@@ -36,11 +34,20 @@ from .manifest import (
 )
 from .progress import NullProgress
 from .quantize import QuantizationReport, measure
-from .spec import CircuitSpec, load_spec, resolve_source
+from .sources import (
+    RANDOM_SAMPLES,
+    _Plan,
+    load_calibration,
+    materialize_onnx,
+    model_modules,
+    output_rules,
+    plan,
+)
+from .tensors import Tensor, graph_signature, variables_of, with_sizes
 from .verdict import settings_visibility
 
-RANDOM_SAMPLES = 16
 REPORT_SAMPLES = 32
+__all__ = ["RANDOM_SAMPLES", "BuildConfig", "BuildResult", "build", "plan"]
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,11 @@ class BuildConfig:
     input_shape: tuple[int, ...] | None = None
     classifier: bool | None = None
     classifier_output: str | None = None  # --classifier OUTPUT: checked against the graph
+    classifier_outputs: tuple[str, ...] = ()  # several outputs declared as class scores
     report_samples: int = REPORT_SAMPLES
     allow_unbound_weights: bool = False
     reusable_verifier: bool = False  # keys for ezkl's reusable EVM verifier (another vk and id)
+    batch_size: int | None = None  # B inferences per proof (axis 0 of every input and output)
 
 
 @dataclass(frozen=True)
@@ -75,145 +84,6 @@ class BuildResult:
     keys_reused: bool
     srs_source: str
     warnings: list[str]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    name: str
-    source: dict[str, Any]
-    spec: CircuitSpec | None
-    config: BuildConfig
-
-
-def plan(source: str | Path, config: BuildConfig) -> _Plan:
-    """Merge the spec (if any) under the explicit config."""
-    path = resolve_source(source)
-    if path.suffix == ".toml":
-        spec = load_spec(path)
-        merged = replace(
-            config,
-            name=config.name or spec.name,
-            input_visibility=config.input_visibility or spec.visibility["input"],
-            output_visibility=config.output_visibility or spec.visibility["output"],
-            param_visibility=config.param_visibility or spec.visibility["param"],
-            calibration_data=config.calibration_data or spec.calibration_data,
-            calibration_target=config.calibration_target or spec.calibration_target,
-            tolerance=config.tolerance if config.tolerance is not None else spec.max_abs_error,
-            min_agreement=(config.min_agreement if config.min_agreement is not None
-                           else spec.min_agreement),
-            input_shape=config.input_shape or spec.input_shape,
-            classifier=config.classifier if config.classifier is not None else spec.classifier,
-            run_args={**spec.run_args, **config.run_args},
-        )
-        return _Plan(merged.name or path.stem, {"kind": "spec", "path": str(path)}, spec, merged)
-    if not path.exists():
-        raise UsageError(f"{path}: no such file (expected an .onnx model or a circuit spec)")
-    if path.suffix != ".onnx" and path.suffix:
-        raise UsageError(f"{path}: expected an .onnx model or a .toml circuit spec")
-    return _Plan(config.name or path.stem, {"kind": "onnx", "path": str(path)}, None, config)
-
-
-def model_modules(p: _Plan) -> tuple[str, ...]:
-    """What materializing the plan's model imports: torch's exporter and its onnxruntime check
-    for a torch factory, onnx's checker for an .onnx file (all from the torch extra)."""
-    return ("torch", "onnx", "onnxruntime") if p.spec is not None and p.spec.factory else ("onnx",)
-
-
-def materialize_onnx(p: _Plan, dest: Path) -> tuple[int, ...]:
-    """Write the plan's model to ``dest`` (export or copy) and return its input shape."""
-    if p.spec is not None and p.spec.factory:
-        from .exporting import export_model
-
-        assert p.config.input_shape is not None
-        res = export_model(p.spec.factory, p.config.input_shape, dest.parent, p.spec.weights)
-        if res.onnx_path != dest:
-            os.replace(res.onnx_path, dest)
-        return res.input_shape
-    src = p.spec.onnx if p.spec is not None and p.spec.onnx else Path(p.source["path"])
-    assert src is not None
-    shape = check_onnx(src)
-    shutil.copyfile(src, dest)
-    return p.config.input_shape or shape
-
-
-def check_onnx(path: Path) -> tuple[int, ...]:
-    """Fail early, naming the file, when it is not an ONNX model; return its input shape."""
-    import onnx
-
-    if not path.is_file():
-        raise ModelError(f"{path}: no such file")
-    try:
-        model = onnx.load(str(path))
-        onnx.checker.check_model(model)
-    except Exception as e:
-        raise ModelError(f"{path}: not a valid ONNX model ({str(e).splitlines()[0][:120]})") from None
-    inits = {i.name for i in model.graph.initializer}
-    inputs = [i for i in model.graph.input if i.name not in inits]
-    if len(inputs) != 1:
-        raise ModelError(f"{path}: zkverify handles models with one input, this has {len(inputs)}")
-    if len(model.graph.output) != 1:
-        raise ModelError(f"{path}: zkverify handles models with one output, this has "
-                         f"{len(model.graph.output)}")
-    dims = inputs[0].type.tensor_type.shape.dim
-    return tuple(d.dim_value if d.dim_value > 0 else 1 for d in dims)
-
-
-def declared_classifier(c: BuildConfig, onnx_path: Path, out_shape: list[int],
-                        warn: list[str]) -> bool:
-    """Class scores only where the user or the spec says so: never guessed from the size."""
-    import onnx
-
-    names = [o.name for o in onnx.load(str(onnx_path)).graph.output]
-    if c.classifier_output is not None and c.classifier_output not in names:
-        raise UsageError(f"--classifier {c.classifier_output}: no such output (the model's "
-                         f"outputs: {', '.join(names)})")
-    if c.classifier is None and math.prod(out_shape) > 1:
-        warn.append(f"the output {names[0]!r} is reported as values; if it holds class scores, "
-                    f"pass --classifier {names[0]} (or classifier = true in the spec)")
-    return bool(c.classifier)
-
-
-def output_shape(onnx_path: Path, sample: np.ndarray) -> list[int]:
-    """The model's output shape: from onnxruntime, else (it cannot run the model) the graph."""
-    from .exporting import run_onnx
-
-    try:
-        return list(run_onnx(onnx_path, [sample])[0].shape)
-    except ModelError:
-        import onnx
-
-        dims = onnx.load(str(onnx_path)).graph.output[0].type.tensor_type.shape.dim
-        return [d.dim_value if d.dim_value > 0 else 1 for d in dims]
-
-
-def input_is_integral(onnx_path: Path) -> bool:
-    """Whether the graph's (first) input is an integer or boolean tensor (token ids, masks)."""
-    import onnx
-
-    model = onnx.load(str(onnx_path))
-    inits = {i.name for i in model.graph.initializer}
-    inputs = [i for i in model.graph.input if i.name not in inits]
-    floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16,
-              onnx.TensorProto.BFLOAT16}
-    return bool(inputs) and inputs[0].type.tensor_type.elem_type not in floats
-
-
-def load_calibration(p: _Plan, shape: tuple[int, ...], warn: list[str],
-                     integral: bool = False) -> np.ndarray:
-    data_path = p.config.calibration_data
-    if data_path is None:
-        rng = np.random.default_rng(0)
-        if integral:  # an integer input (ids, a 0/1 mask): random small integers, never fractions
-            warn.append(f"no calibration data: calibrating on {RANDOM_SAMPLES} random integer "
-                        f"inputs in [0, 2); pass --calibration-data for figures that mean something")
-            return rng.integers(0, 2, size=(RANDOM_SAMPLES, math.prod(shape))).astype(np.float64)
-        warn.append(f"no calibration data: calibrating on {RANDOM_SAMPLES} random inputs in "
-                    f"[-1, 1); pass --calibration-data for figures that mean something")
-        return rng.uniform(-1, 1, size=(RANDOM_SAMPLES, math.prod(shape)))
-    raw = load_input_file(data_path)
-    if isinstance(raw, dict) and "input_data" in raw:
-        raw = raw["input_data"]
-    return coerce_batch(raw, shape, str(data_path))
 
 
 def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = None,
@@ -236,10 +106,12 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
     try:
         cd = CircuitDir(stage)
         with progress.stage("export model" if p.spec and p.spec.factory else "check model"):
-            shape = materialize_onnx(p, cd.onnx)
-        samples = load_calibration(p, shape, warn, integral=input_is_integral(cd.onnx))
+            p, inputs = materialize_onnx(p, cd.onnx)
+            c = p.config
+        _, graph_outputs = graph_signature(cd.onnx, variables_of(c.run_args))
+        samples = load_calibration(p, inputs, warn)
         cal_path = stage / "calibration.json"
-        write_json_atomic(cal_path, {"input_data": [samples.reshape(-1).tolist()]}, indent=None)
+        write_json_atomic(cal_path, feed_rows(samples), indent=None)
         write_json_atomic(cd.input, ezkl_input(samples[0]))
         with progress.stage("settings + calibration"):
             settings_reused = make_settings(p, cd, cal_path)
@@ -270,23 +142,33 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         link_or_copy(keys.pk, cd.pk)
         _link_checked(keys.compiled, cd.compiled, keys.hashes["model.compiled"])
         _link_checked(keys.vk, cd.vk, keys.hashes["vk.key"])
-        out_shape = output_shape(cd.onnx, samples[0].reshape(shape))
-        classifier = declared_classifier(c, cd.onnx, out_shape, warn)
+        with tempfile.TemporaryDirectory(prefix="zkverify-card-") as tmp:
+            witness = engine.gen_witness(cd.input, cd.compiled, Path(tmp) / "witness.json")
+        # ezkl's witness is the truth about each output's size (a graph may leave it symbolic).
+        outputs = with_sizes(graph_outputs, [len(o) for o in witness["outputs"]])
+        rules = output_rules(c, outputs, warn)
+        if c.batch_size:
+            sample_tensors([*inputs, *outputs], c.batch_size)  # axis 0 is the batch everywhere
         with progress.stage("quantization report"):
-            q = measure(cd.onnx, cd.compiled, samples[: c.report_samples], shape, classifier,
-                        c.tolerance, c.min_agreement)
+            q = measure(cd.onnx, cd.compiled, samples[: c.report_samples], inputs, outputs,
+                        rules, c.tolerance, c.min_agreement)
         if not q.within_tolerance and (c.tolerance is not None or c.min_agreement is not None):
             raise ToleranceError(f"{p.source['path']}: quantization out of bounds: "
                                  + "; ".join(q.breaches()))
         estimate = estimate_record(settings, {  # the cost model's prediction vs what happened
             "pk_bytes": cd.pk.stat().st_size,
             "setup_seconds": None if keys.reused else progress.timings.get("key setup")})
+        classifiers = [o.name for o, r in zip(outputs, rules, strict=True) if r == "argmax"]
         manifest = Manifest(
             name=p.name, ezkl_version=engine.ezkl_version(), source=_source_info(p),
             run_args=settings["run_args"], logrows=logrows, num_rows=settings.get("num_rows"),
             visibility=settings_visibility(settings),  # what ezkl really used
-            input_shapes=[list(shape)], output_shapes=[out_shape],
-            classifier=classifier, artifacts=cd.hash_artifacts((ONNX, SETTINGS, COMPILED, VK)),
+            input_shapes=[list(t.shape) for t in inputs],
+            output_shapes=[list(t.shape) for t in outputs],
+            inputs=[_tensor_dict(t) for t in inputs], outputs=[_tensor_dict(t) for t in outputs],
+            batch_size=c.batch_size,
+            classifier=bool(classifiers), classifier_outputs=classifiers,
+            artifacts=cd.hash_artifacts((ONNX, SETTINGS, COMPILED, VK)),
             srs=srs.info(), keys={"cache_key": keys.cache_key, "reused": keys.reused,
                                   "pk_bytes": cd.pk.stat().st_size},
             calibration={"target": c.calibration_target or "resources",
@@ -299,12 +181,16 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         manifest.artifacts[PK] = pk_sha256(keys)
         manifest.artifacts[SRS] = srs.sha256
         cd.save_manifest(manifest)
-        make_card(cd, manifest, settings).save(cd.card)
+        make_card(manifest, settings, witness, inputs, outputs, rules).save(cd.card)
         _swap_into_place(stage, out)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(CircuitDir(out), manifest, q, keys.reused, srs.source, warn)
+
+
+def _tensor_dict(t: Tensor) -> dict[str, Any]:
+    return {"name": t.name, "dtype": t.dtype, "shape": list(t.shape)}
 
 
 def refuse_unbound_weights(c: BuildConfig) -> None:
@@ -316,25 +202,26 @@ def refuse_unbound_weights(c: BuildConfig) -> None:
                          "pass --allow-unbound-weights to build it anyway")
 
 
-def make_card(cd: CircuitDir, manifest: Manifest, settings: dict[str, Any]) -> Card:
+def make_card(manifest: Manifest, settings: dict[str, Any], witness: dict[str, Any],
+              inputs: list[Tensor], outputs: list[Tensor], rules: list[str]) -> Card:
     """The circuit's public identity; under hashed params, the params hashes of these weights."""
     vis = settings_visibility(settings)
     param_hashes: list[str] = []
     if vis["param"] == "hashed":
-        with tempfile.TemporaryDirectory(prefix="zkverify-card-") as tmp:
-            witness = engine.gen_witness(cd.input, cd.compiled, Path(tmp) / "witness.json")
         param_hashes = list((witness.get("processed_params") or {}).get("poseidon_hash") or [])
         if not param_hashes:
-            raise EngineError(f"{cd.compiled}: ezkl gave no params hash under hashed params")
+            raise EngineError("ezkl gave no params hash under hashed params")
     a = manifest.artifacts
     return Card(
         name=manifest.name, ezkl_version=manifest.ezkl_version, model_sha256=a[ONNX],
         settings_sha256=a[SETTINGS], vk_sha256=a[VK], srs_sha256=a[SRS],
         srs=SrsInfo(source=manifest.srs["source"], logrows=manifest.logrows), visibility=vis,
         param_hashes=param_hashes,
-        inputs=[TensorInfo(shape=s) for s in manifest.input_shapes],
-        outputs=[TensorInfo(shape=s) for s in manifest.output_shapes],
-        prediction="argmax" if manifest.classifier else "values",
+        inputs=[TensorInfo(name=t.name, dtype=t.dtype, shape=list(t.shape)) for t in inputs],
+        outputs=[TensorInfo(name=t.name, dtype=t.dtype, shape=list(t.shape),
+                            prediction="argmax" if r == "argmax" else "values")
+                 for t, r in zip(outputs, rules, strict=True)],
+        batch_size=manifest.batch_size,
     )
 
 

@@ -113,9 +113,10 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="A KZG ceremony SRS file (default: a cached, dev-only local SRS)."),
         click.option("--fetch-srs", is_flag=True, help="Download the ceremony SRS (online)."),
         click.option("--name", help="Circuit name (default: spec name or file stem)."),
-        click.option("--classifier", "classifier_output", metavar="OUTPUT",
-                     help="The output OUTPUT (its ONNX name) holds class scores: the prediction "
-                          "is its argmax. Never guessed from the output's size."),
+        click.option("--classifier", "classifier_output", metavar="OUTPUT", multiple=True,
+                     help="The output OUTPUT (its ONNX name) holds class scores: its prediction "
+                          "is the argmax over the last axis. Repeat for several outputs. Never "
+                          "guessed from the output's size."),
         click.option("--regressor", is_flag=True,
                      help="The outputs are values (the default unless a spec says classifier)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
@@ -143,13 +144,17 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
               help="Set up keys for ezkl's reusable EVM verifier (no selector compression): "
                    "`publish --reusable` then shares one verifier between circuits. Another vk, "
                    "so another circuit id.")
+@click.option("--batch-size", type=click.IntRange(1, 1024), metavar="B",
+              help="B inferences per proof: a torch source is exported with batch axis B; an "
+                   "ONNX source needs a symbolic batch axis (sized through ezkl's variables).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-          fetch_srs: bool, name: str | None, classifier_output: str | None, regressor: bool,
+          fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
           as_json: bool, allow_unbound_weights: bool,
           target: str | None, tolerance: float | None, min_agreement: float | None,
           max_logrows: int | None,
-          no_calibrate: bool, run_arg: tuple[str, ...], reusable_verifier: bool) -> None:
+          no_calibrate: bool, run_arg: tuple[str, ...], reusable_verifier: bool,
+          batch_size: int | None) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
     from .circuit import BuildConfig
     from .circuit import build as run_build
@@ -164,6 +169,7 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         calibration_target=target, calibrate=not no_calibrate, srs_file=srs_file,
         fetch_srs=fetch_srs, tolerance=tolerance, min_agreement=min_agreement,
         allow_unbound_weights=allow_unbound_weights, reusable_verifier=reusable_verifier,
+        batch_size=batch_size,
         run_args={**parse_run_args(run_arg), **({"logrows": max_logrows} if max_logrows else {})},
         **prediction_rule(classifier_output, regressor),
     )
@@ -175,14 +181,17 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         print_build(console(), res)
 
 
-def prediction_rule(classifier_output: str | None, regressor: bool) -> dict[str, Any]:
+def prediction_rule(classifier_output: tuple[str, ...] | str | None,
+                    regressor: bool) -> dict[str, Any]:
     """BuildConfig fields for --classifier OUTPUT / --regressor (neither: the spec's, else values)."""
     from .errors import UsageError
 
-    if classifier_output is not None and regressor:
+    names = (classifier_output,) if isinstance(classifier_output, str) else tuple(
+        classifier_output or ())
+    if names and regressor:
         raise UsageError("--classifier and --regressor: pick one")
-    if classifier_output is not None:
-        return {"classifier": True, "classifier_output": classifier_output}
+    if names:
+        return {"classifier": True, "classifier_outputs": names}
     return {"classifier": False} if regressor else {}
 
 
@@ -204,9 +213,13 @@ def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
               help="Batch: prove on Ray (`local`, `auto` or a cluster address like host:6379).")
 def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers: int,
           ray_address: str | None) -> None:
-    """Prove one inference (INPUT: .json or .npy) and write a proof bundle.
+    """Prove one inference (INPUT: .json, .npy or .npz) and write a proof bundle.
 
-    A batch (INPUT: .jsonl, one input a line, or an .npy with a batch axis) writes one bundle
+    INPUT is ezkl's {"input_data": [...]} (one list per graph input), {"inputs": {NAME: [...]}},
+    a list of numbers or an .npy (one-input models), or an .npz by input name. On a batched
+    circuit (build --batch-size B), INPUT holds 1 to B inputs (.jsonl, an .npz/.npy with a batch
+    axis, or one input) and -o FILE gets one bundle; -o DIR/ packs any number, B per proof. A
+    batch (INPUT: .jsonl, one input a line, or an .npy/.npz with a batch axis) writes one bundle
     per input into the directory -o, skips valid bundles already there, and exits 1 if any
     input failed.
     """
@@ -217,7 +230,10 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
 
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
-    if is_batch_input(input_path, prover.input_shape):
+    to_dir = out.is_dir() or out.suffix != ".json"
+    if prover.batch_size and not to_dir and not (workers > 1 or ray_address):
+        pass  # a batched circuit: 1 to B inputs (any form) in one bundle, below
+    elif (prover.batch_size and to_dir) or is_batch_input(input_path, prover.inputs):
         from .batch import prove_batch
 
         output_dir(out)
@@ -230,13 +246,16 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     with progress.stage("prove"):
         bundle = prover.prove_file(input_path, out)
     info = {"bundle": str(out), "circuit": bundle.circuit.name, "prediction": bundle.prediction,
-            "outputs": bundle.outputs, "proof_hash": bundle.proof_hash(),
+            "outputs": bundle.output_values, "proof_hash": bundle.proof_hash(),
             "prove_seconds": round(prover.last_prove_seconds, 3)}
+    if bundle.batch is not None:
+        info.update(predictions=bundle.predictions, batch=bundle.batch.model_dump())
     if as_json:
         emit_json(info)
     else:
-        click.echo(f"prediction: {bundle.prediction}  (proof bundle {out}, "
-                   f"proved in {prover.last_prove_seconds:.2f}s)")
+        shown = (f"predictions: {bundle.predictions}" if bundle.batch is not None
+                 else f"prediction: {bundle.prediction}")
+        click.echo(f"{shown}  (proof bundle {out}, proved in {prover.last_prove_seconds:.2f}s)")
 
 
 @cli.command()
@@ -296,7 +315,9 @@ def print_verdict(proof: str, result: dict[str, Any]) -> None:
     if not result["valid"]:
         click.echo(f"invalid: {proof}: {result.get('reason')} (SRS: {srs})")
         return
-    click.echo(f"valid: {proof} proves prediction {result.get('prediction')} for circuit "
+    from .verdict import proves_text
+
+    click.echo(f"valid: {proof} proves {proves_text(result)} for circuit "
                f"{result.get('circuit')} (SRS: {srs})")
     for warning in result.get("warnings") or []:
         click.echo(f"warning: {warning}", err=True)

@@ -47,6 +47,8 @@ RUN_ARG_FIELDS = (
     # Check every matrix product row by row instead of with Freivalds' algorithm: the page's
     # @ezkljs/engine 21 cannot verify Freivalds proofs (tests/test_wasm_freivalds.py).
     "disable_freivalds",
+    # Sizes of symbolic dimensions, [[name, size], ...]: a batched circuit's batch axis.
+    "variables",
 )
 
 
@@ -146,6 +148,8 @@ def run_args(**values: Any) -> Any:
             continue
         if key not in RUN_ARG_FIELDS:
             raise EngineError(f"unknown ezkl run arg {key!r}")
+        if key == "variables":
+            value = [(str(name), int(size)) for name, size in value]
         setattr(ra, key, value)
     return ra
 

@@ -106,27 +106,22 @@ def record(settings: dict[str, Any], measured: dict[str, float | None]) -> dict[
 
 def estimate_source(source: str | Path, config: Any = None) -> tuple[Estimate, dict[str, Any]]:
     """The settings `build` would use (export, calibrate, compile: no SRS, no keys) and their cost."""
-    from .circuit import (
-        BuildConfig,
-        load_calibration,
-        make_settings,
-        materialize_onnx,
-        model_modules,
-        plan,
-    )
+    from .circuit import BuildConfig, make_settings
     from .extras import require
     from .files import write_json_atomic
+    from .inputs import feed_rows
     from .manifest import CircuitDir
+    from .sources import load_calibration, materialize_onnx, model_modules, plan
 
     p = plan(source, config or BuildConfig())
     require(*model_modules(p))
     stage = Path(tempfile.mkdtemp(prefix="zkverify-estimate-"))
     try:
         cd = CircuitDir(stage)
-        shape = materialize_onnx(p, cd.onnx)
-        samples = load_calibration(p, shape, [])
+        p, inputs = materialize_onnx(p, cd.onnx)
+        samples = load_calibration(p, inputs, [])
         cal = stage / "calibration.json"
-        write_json_atomic(cal, {"input_data": [samples.reshape(-1).tolist()]}, indent=None)
+        write_json_atomic(cal, feed_rows(samples), indent=None)
         make_settings(p, cd, cal)
         settings = cd.settings_json()
     finally:

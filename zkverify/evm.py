@@ -21,7 +21,7 @@ from typing import Any
 from . import engine
 from .errors import BundleError, CircuitError, EngineError, EvmError
 from .files import sha256_bytes, sha256_file, write_bytes_atomic, write_json_atomic
-from .manifest import SETTINGS, SRS, VK, CircuitDir, ProofBundle
+from .manifest import SETTINGS, SRS, VK, CircuitDir, ProofBundle, ProofBundleV1
 from .solc import (
     EVM_VERSION,
     OPTIMIZER_RUNS,
@@ -253,7 +253,7 @@ def evm_check(verifier: Verifier, rpc_url: str | None = None,
     return check, calls
 
 
-def calldata(bundle: ProofBundle, where: str = "proof bundle") -> bytes:
+def calldata(bundle: ProofBundle | ProofBundleV1, where: str = "proof bundle") -> bytes:
     """ABI-encoded ``verifyProof(proof, instances)`` call for the bundle's proof."""
     return proof_calldata(bundle.proof, where)
 

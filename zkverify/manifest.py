@@ -14,7 +14,8 @@ from .card import Card
 from .errors import BundleError, CircuitError
 from .files import read_json, sha256_file, write_json_atomic
 
-BUNDLE_FORMAT: Literal["zkverify.proof-bundle/1"] = "zkverify.proof-bundle/1"
+BUNDLE_FORMAT: Literal["zkverify.proof-bundle/2"] = "zkverify.proof-bundle/2"
+BUNDLE_FORMAT_V1: Literal["zkverify.proof-bundle/1"] = "zkverify.proof-bundle/1"
 MANIFEST_FORMAT: Literal["zkverify.circuit/1"] = "zkverify.circuit/1"
 
 # ezkl's own default names, so a circuit directory still works with ezkl alone.
@@ -51,7 +52,11 @@ class Manifest(BaseModel):
     num_rows: int | None = None
     input_shapes: list[list[int]] = []
     output_shapes: list[list[int]] = []
-    classifier: bool = False
+    classifier: bool = False  # some output holds class scores (which: classifier_outputs)
+    classifier_outputs: list[str] = []
+    inputs: list[dict[str, Any]] = []  # [{name, dtype, shape}] in ONNX order
+    outputs: list[dict[str, Any]] = []
+    batch_size: int | None = None  # B inferences per proof (build --batch-size)
     artifacts: dict[str, str] = {}
     srs: dict[str, Any] = {}
     keys: dict[str, Any] = {}
@@ -158,40 +163,35 @@ class CircuitRef(BaseModel):
     vk_sha256: str
 
 
-class ProofBundle(BaseModel):
-    """One proof of one inference, with everything needed to check it and to read it."""
+class CircuitRefV2(CircuitRef):
+    id: str  # the circuit id: sha256 of the card's canonical JSON
+
+
+class TensorClaim(BaseModel):
+    """One graph tensor as a bundle states it (zkverify.claims says how each field is checked)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["zkverify.proof-bundle/1"] = BUNDLE_FORMAT
-    zkverify_version: str = __version__
-    ezkl_version: str
-    circuit: CircuitRef
-    inputs: list[list[float]] | None = None
-    outputs: list[list[float]] | None = None
-    prediction: Any = None
-    visibility: dict[str, str] = {}
-    created_at: str = Field(default_factory=utcnow)
-    proof: dict[str, Any]
+    name: str
+    dtype: str
+    shape: list[int]
+    values: list[Any] | None = None
+    hash: str | None = None
 
-    @classmethod
-    def load(cls, path: str | Path) -> ProofBundle:
-        data = read_json(Path(path), "proof bundle", BundleError)
-        return cls.from_obj(data, str(path))
 
-    @classmethod
-    def from_obj(cls, data: Any, where: str = "proof bundle") -> ProofBundle:
-        if not isinstance(data, dict):
-            raise BundleError(f"{where}: not a proof bundle (expected a JSON object)")
-        if data.get("format") != BUNDLE_FORMAT:
-            raise BundleError(
-                f"{where}: not a zkverify proof bundle (format {data.get('format')!r}, "
-                f"expected {BUNDLE_FORMAT!r})"
-            )
-        try:
-            return cls.model_validate(data)
-        except ValidationError as e:
-            raise BundleError(f"{where}: malformed proof bundle ({_first(e)})") from None
+class OutputClaim(TensorClaim):
+    prediction: Any = None  # class scores only: the argmax over the last axis
+
+
+class BatchInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int  # B: rows in the proof
+    real: int  # the first `real` rows are inputs; the rest pad with copies of the first
+
+
+class _Bundle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
@@ -205,10 +205,118 @@ class ProofBundle(BaseModel):
         hex case cannot change a bundle's identity."""
         from .verdict import canonical_proof_hash
 
+        proof = getattr(self, "proof")  # noqa: B009 - both formats have one
         try:
-            return canonical_proof_hash(self.proof)
+            return canonical_proof_hash(proof)
         except (KeyError, TypeError, ValueError):
             raise BundleError("proof: not ezkl's proof object (no proof bytes and instances)") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> ProofBundle | ProofBundleV1:
+        data = read_json(Path(path), "proof bundle", BundleError)
+        return cls.from_obj(data, str(path))
+
+    @classmethod
+    def from_obj(cls, data: Any, where: str = "proof bundle") -> ProofBundle | ProofBundleV1:
+        """A bundle of either format (what the verdict then checks) or a one-line BundleError."""
+        if not isinstance(data, dict):
+            raise BundleError(f"{where}: not a proof bundle (expected a JSON object)")
+        kinds: dict[Any, type[ProofBundle] | type[ProofBundleV1]] = {
+            BUNDLE_FORMAT: ProofBundle, BUNDLE_FORMAT_V1: ProofBundleV1}
+        kind = kinds.get(data.get("format"))
+        if kind is None:
+            raise BundleError(
+                f"{where}: not a zkverify proof bundle (format {data.get('format')!r}, "
+                f"expected {BUNDLE_FORMAT!r})"
+            )
+        try:
+            return kind.model_validate(data)
+        except ValidationError as e:
+            raise BundleError(f"{where}: malformed proof bundle ({_first(e)})") from None
+
+
+class ProofBundle(_Bundle):
+    """One proof of one inference: named tensors, their proven values, and the ezkl proof."""
+
+    format: Literal["zkverify.proof-bundle/2"] = BUNDLE_FORMAT
+    kind: Literal["single", "batched"] = "single"
+    zkverify_version: str = __version__
+    ezkl_version: str
+    circuit: CircuitRefV2
+    batch: BatchInfo | None = None
+    inputs: list[TensorClaim]
+    outputs: list[OutputClaim]
+    visibility: dict[str, str] = {}
+    created_at: str = Field(default_factory=utcnow)
+    proof: dict[str, Any]
+
+    @property
+    def prediction(self) -> Any:
+        """The one output's prediction (argmax, else its values), or all of them by name."""
+        per = {o.name: (o.values if o.prediction is None else o.prediction) for o in self.outputs}
+        if all(v is None for v in per.values()):
+            return None
+        return next(iter(per.values())) if len(per) == 1 else per
+
+    @property
+    def predictions(self) -> list[Any] | None:
+        """One entry per real input (a batched bundle's padding never counts), as the verdict
+        reports them (zkverify.verdict.row_predictions): read from the claims, not checked."""
+        b = self.batch.size if self.batch else 1
+        real = self.batch.real if self.batch else 1
+        if any(o.values is None for o in self.outputs):
+            return None
+        out = []
+        for r in range(real):
+            per = {}
+            for o in self.outputs:
+                vals = list(o.values or [])
+                n = len(vals) // b
+                if o.prediction is None:
+                    per[o.name] = vals[r * n:(r + 1) * n]
+                elif isinstance(o.prediction, list):
+                    k = len(o.prediction) // b
+                    part = o.prediction[r * k:(r + 1) * k]
+                    per[o.name] = part[0] if k == 1 else part
+                else:
+                    per[o.name] = o.prediction
+            out.append(next(iter(per.values())) if len(per) == 1 else per)
+        return out
+
+    @property
+    def output_values(self) -> list[list[Any]] | None:
+        if any(o.values is None for o in self.outputs):
+            return None
+        return [list(o.values or []) for o in self.outputs]
+
+    @property
+    def input_values(self) -> list[list[Any]] | None:
+        if any(i.values is None for i in self.inputs):
+            return None
+        return [list(i.values or []) for i in self.inputs]
+
+
+class ProofBundleV1(_Bundle):
+    """The first format (one float input, one output, one prediction): still read and verified."""
+
+    format: Literal["zkverify.proof-bundle/1"] = BUNDLE_FORMAT_V1
+    zkverify_version: str = __version__
+    ezkl_version: str
+    circuit: CircuitRef
+    inputs: list[list[float]] | None = None
+    outputs: list[list[float]] | None = None
+    prediction: Any = None
+    visibility: dict[str, str] = {}
+    created_at: str = Field(default_factory=utcnow)
+    proof: dict[str, Any]
+
+    @property
+    def output_values(self) -> list[list[Any]] | None:
+        return self.outputs
+
+    @property
+    def input_values(self) -> list[list[Any]] | None:
+        return self.inputs
 
 
 def _first(e: ValidationError) -> str:

@@ -231,16 +231,15 @@ def _load_provers(paths: list[str]) -> None:
         _PROVERS[p] = Prover(p)
 
 
-def prove_job(path: str, values: list[float]) -> tuple[dict[str, Any], float]:
-    """Prove one (already shape-checked) input; returns the bundle as JSON data and seconds."""
-    import numpy as np
-
+def prove_job(path: str, data: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """Prove one (already checked) input in ezkl's form; returns the bundle as JSON data and
+    seconds."""
     from .proving import Prover
 
     prover = _PROVERS.get(path) or _PROVERS.setdefault(path, Prover(path))
     t0 = time.perf_counter()
     try:
-        bundle = prover.prove_values(np.asarray(values, dtype=np.float64))
+        bundle = prover.prove_request(data)
     except ZkVerifyError:
         raise
     except BaseException as e:

@@ -12,8 +12,9 @@ import numpy as np
 
 from . import engine
 from .errors import ModelError
-from .exporting import run_onnx
-from .inputs import ezkl_input
+from .extras import require
+from .inputs import Feed, ezkl_input
+from .tensors import Tensor
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class QuantizationReport:
     min_agreement: float | None = None
     # "onnxruntime", or why there is no float reference (the build goes on without one).
     float_reference: str = "onnxruntime"
+    per_output: dict[str, dict[str, Any]] | None = None
 
     @property
     def within_tolerance(self) -> bool:
@@ -50,40 +52,85 @@ class QuantizationReport:
         return d
 
 
-def circuit_outputs(compiled: Path, samples: np.ndarray) -> np.ndarray:
-    """Run each sample through the compiled circuit (ezkl witness); outputs as floats."""
+def circuit_outputs(compiled: Path, feeds: list[Feed]) -> list[list[np.ndarray]]:
+    """Run each input through the compiled circuit (ezkl witness); each output as floats."""
     outs = []
     with tempfile.TemporaryDirectory(prefix="zkverify-q-") as tmp:
         data, wit = Path(tmp) / "input.json", Path(tmp) / "witness.json"
-        for row in samples:
-            data.write_text(json.dumps(ezkl_input(row)))
+        for feed in feeds:
+            data.write_text(json.dumps(ezkl_input(feed)))
             w = engine.gen_witness(data, compiled, wit)
-            outs.append(decode_rescaled(w["pretty_elements"]["rescaled_outputs"]))
-    return np.asarray(outs)
+            outs.append([np.asarray([float(v) for v in g])
+                         for g in w["pretty_elements"]["rescaled_outputs"]])
+    return outs
 
 
-def decode_rescaled(groups: list[list[str]]) -> list[float]:
-    return [float(v) for g in groups for v in g]
+def float_outputs(onnx: Path, feeds: list[Feed], inputs: list[Tensor]) -> list[list[np.ndarray]]:
+    """The float model's outputs on each input (onnxruntime), each input fed with its dtype."""
+    require("onnxruntime")
+    import onnxruntime as ort
 
-
-def measure(onnx: Path, compiled: Path, samples: np.ndarray, input_shape: tuple[int, ...],
-            classifier: bool, tolerance: float | None = None,
-            min_agreement: float | None = None) -> QuantizationReport:
     try:
-        floats = np.asarray([o.reshape(-1) for o in
-                             run_onnx(onnx, [s.reshape(input_shape) for s in samples])])
+        sess = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise ModelError(f"{onnx}: onnxruntime cannot load it: {str(e).splitlines()[0]}") from None
+    declared = {i.name: _ORT_DTYPES.get(i.type, np.float32) for i in sess.get_inputs()}
+    out = []
+    for feed in feeds:
+        named: dict[str, Any] = {t.name: a.reshape(t.shape).astype(declared.get(t.name, np.float32))
+                 for t, a in zip(inputs, feed, strict=True)}
+        try:
+            res = sess.run(None, named)
+        except Exception as e:
+            raise ModelError(f"{onnx}: onnxruntime cannot run it: "
+                             f"{str(e).strip().splitlines()[0][:200]}") from None
+        out.append([np.asarray(r, dtype=np.float64).reshape(-1) for r in res])
+    return out
+
+
+def measure(onnx: Path, compiled: Path, feeds: list[Feed], inputs: list[Tensor],
+            outputs: list[Tensor], rules: list[str], tolerance: float | None = None,
+            min_agreement: float | None = None) -> QuantizationReport:
+    """Float model vs circuit on ``feeds``: errors over every output, argmax agreement over the
+    outputs declared as class scores, and the same figures per output."""
+    try:
+        floats = float_outputs(onnx, feeds, inputs)
     except ModelError as e:
         # ezkl proves what onnxruntime cannot run: report it, never block the build on it.
         return QuantizationReport(samples=0, max_abs_error=None, mean_abs_error=None,
                                   argmax_agreement=None, tolerance=tolerance,
                                   min_agreement=min_agreement,
                                   float_reference=f"unavailable: {str(e).split(': ', 1)[-1]}")
-    circ = circuit_outputs(compiled, samples)
-    err = np.abs(floats - circ)
-    agreement = None
-    if classifier:
-        agreement = float(np.mean(floats.argmax(axis=1) == circ.argmax(axis=1)))
+    circ = circuit_outputs(compiled, feeds)
+    per: dict[str, dict[str, Any]] = {}
+    errs, agree = [], []
+    for k, (t, rule) in enumerate(zip(outputs, rules, strict=True)):
+        f = np.stack([row[k] for row in floats])
+        c = np.stack([row[k] for row in circ])
+        if f.shape != c.shape:
+            raise ModelError(f"{onnx}: output {t.name!r} has {f.shape[1]} values in onnxruntime "
+                             f"and {c.shape[1]} in the circuit")
+        diff = np.abs(f - c)
+        errs.append(diff.reshape(-1))
+        entry: dict[str, Any] = {"max_abs_error": float(diff.max(initial=0)),
+                                 "mean_abs_error": float(diff.mean()) if diff.size else 0.0}
+        if rule == "argmax":
+            last = t.shape[-1] if t.shape else t.size
+            a = f.reshape(-1, last).argmax(axis=1) == c.reshape(-1, last).argmax(axis=1)
+            agree.append(a)
+            entry["argmax_agreement"] = float(a.mean())
+        per[t.name] = entry
+    allerr = np.concatenate(errs) if errs else np.zeros(0)
     return QuantizationReport(
-        samples=len(samples), max_abs_error=float(err.max()), mean_abs_error=float(err.mean()),
-        argmax_agreement=agreement, tolerance=tolerance, min_agreement=min_agreement,
+        samples=len(feeds), max_abs_error=float(allerr.max(initial=0)),
+        mean_abs_error=float(allerr.mean()) if allerr.size else 0.0,
+        argmax_agreement=float(np.concatenate(agree).mean()) if agree else None,
+        tolerance=tolerance, min_agreement=min_agreement, per_output=per,
     )
+
+
+_ORT_DTYPES: dict[str, type] = {
+    "tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(float16)": np.float16,
+    "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8,
+    "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_, "tensor(int16)": np.int16,
+}

@@ -32,11 +32,10 @@ class ServeProver:
         self.provers = {path: Prover(_local_circuit(path, files, expected))
                         for path, files, expected in circuits}
 
-    def prove(self, path: str, values: list[float]) -> tuple[dict[str, Any], float]:
-        import numpy as np
-
+    def prove(self, path: str, data: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        """As zkverify.pool.prove_job: one checked request in ezkl's form."""
         t0 = time.perf_counter()
-        bundle = self.provers[path].prove_values(np.asarray(values, dtype=np.float64))
+        bundle = self.provers[path].prove_request(data)
         return bundle.model_dump(mode="json"), time.perf_counter() - t0
 
     def where(self) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def _print_card(console: Any, cd: CircuitDir, as_json: bool) -> None:
     card = Card.load(cd.card)
     if as_json:
         console.print_json(json.dumps({"circuit_id": card.circuit_id,
-                                       "card": card.model_dump(mode="json")}))
+                                       "card": card.to_json()}))
         return
     t = Table(title=f"circuit card {cd.card}", show_header=False)
     t.add_row("circuit", card.name)
@@ -61,7 +61,10 @@ def _print_card(console: Any, cd: CircuitDir, as_json: bool) -> None:
     t.add_row("SRS", f"{card.srs_provenance()} (logrows {card.srs.logrows})")
     t.add_row("visibility", ", ".join(f"{k} {v}" for k, v in card.visibility.items()))
     t.add_row("weights bound", "yes" if card.weights_bound else "NO")
-    t.add_row("prediction", card.prediction)
+    for tensor, rule in zip(card.output_tensors(), card.output_rules(), strict=True):
+        t.add_row(f"output {tensor.name}", f"{tensor.dtype}{list(tensor.shape)}, {rule}")
+    for tensor in card.input_tensors():
+        t.add_row(f"input {tensor.name}", f"{tensor.dtype}{list(tensor.shape)}")
     console.print(t)
 
 
@@ -94,9 +97,18 @@ def inspect_path(path: Path, console: Any, as_json: bool) -> None:
     t.add_row("circuit", b.circuit.name)
     for k in ("model_sha256", "settings_sha256", "vk_sha256"):
         t.add_row(k, getattr(b.circuit, k))
+    t.add_row("format", b.format)
     t.add_row("prediction", str(b.prediction))
-    t.add_row("outputs", _short(b.outputs))
-    t.add_row("inputs", _short(b.inputs))
+    if isinstance(b, ProofBundle):
+        for key, claims in (("output", b.outputs), ("input", b.inputs)):
+            for c in claims:
+                shown = _short(None if c.values is None else [c.values])
+                if c.hash is not None:
+                    shown = f"hashed ({c.hash[:16]}…)"
+                t.add_row(f"{key} {c.name}", f"{c.dtype}{c.shape}: {shown}")
+    else:
+        t.add_row("outputs", _short(b.outputs))
+        t.add_row("inputs", _short(b.inputs))
     t.add_row("visibility", ", ".join(f"{k} {v}" for k, v in b.visibility.items()))
     t.add_row("proof hash", b.proof_hash())
     t.add_row("proof size", f"{len(json.dumps(b.proof)) / 1e3:.1f} kB")
@@ -108,7 +120,7 @@ def _short(v: Any, n: int = 8) -> str:
     if v is None:
         return "(not public)"
     flat = [x for row in v for x in row]
-    s = ", ".join(f"{x:.4g}" for x in flat[:n])
+    s = ", ".join(str(x) if isinstance(x, bool | int) else f"{x:.4g}" for x in flat[:n])
     return f"[{s}{', …' if len(flat) > n else ''}] ({len(flat)} values)"
 
 

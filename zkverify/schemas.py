@@ -57,9 +57,11 @@ class ProveOutput(_Out):
     bundle: str
     circuit: str
     prediction: Any
-    outputs: list[list[float]] | None
+    outputs: list[list[Any]] | None  # one list per output tensor (int/bool tensors keep type)
     proof_hash: str
     prove_seconds: float
+    predictions: list[Any] | None = None  # a batched circuit: one per real input
+    batch: dict[str, int] | None = None
 
 
 class BatchFailure(BaseModel):
@@ -86,6 +88,7 @@ class BatchSummary(_Out):
     workers: int
     failures: list[BatchFailure]
     prove_seconds_vs_estimate: float | None = None
+    batch_size: int | None = None  # a batched circuit: `count` proofs of up to B inputs each
 
 
 class VerifyOutput(_Out):
@@ -103,9 +106,15 @@ class VerifyOutput(_Out):
     circuit: str | None = None
     circuit_id: str | None = None
     proof_hash: str | None = None
-    inputs: list[list[float]] | None = None
-    outputs: list[list[float]] | None = None
-    prediction: Any = None
+    inputs: list[list[Any]] | None = None  # one list per input tensor, in ONNX order
+    outputs: list[list[Any]] | None = None
+    prediction: Any = None  # the one output's prediction, or `by_output` for several outputs
+    by_output: dict[str, Any] | None = None  # by output name: argmax (class scores) or values
+    input_names: list[str] = []
+    output_names: list[str] = []
+    format: str | None = None  # the bundle's format (zkverify.proof-bundle/1 or /2)
+    predictions: list[Any] | None = None  # one per real input (batched: padding never counts)
+    batch: dict[str, int] | None = None  # a batched bundle: {"size": B, "real": N}
     input_hashes: list[str] | None = None
     output_hashes: list[str] | None = None
     srs: Literal["ceremony", "local-dev", "user-supplied"] | None = None
@@ -122,6 +131,7 @@ class EvmVerifyOutput(VerifyOutput):
     """``zkverify evm verify --json``: the same verdict, with the EVM call's figures."""
 
     gas: int | None = None
+    gas_per_inference: int | None = None  # a batched bundle: gas / its real inputs
     deploy_gas: int | None = None
     backend: str | None = None
     address: str | None = None

@@ -33,7 +33,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 
 from .__about__ import __version__
 from .errors import CircuitError, EngineError, InputError, ServiceError, UsageError, ZkVerifyError
-from .inputs import coerce_input
+from .inputs import ezkl_input
 from .limits import ClientLimiter, OnceCache, RateLimited
 from .manifest import BUNDLE_FORMAT, CARD, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
 from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
@@ -62,7 +62,7 @@ class Hosted:
     cd: CircuitDir
     manifest: Manifest
     hashes: dict[str, str]
-    input_shape: tuple[int, ...]
+    prover: Prover
     circuit_id: str = ""
 
     def info(self) -> dict[str, Any]:
@@ -71,6 +71,8 @@ class Hosted:
         return {"id": self.circuit_id, "name": m.name, "circuit_id": self.circuit_id,
                 **{k: v for k, v in self.hashes.items() if k != "name"},
                 "logrows": m.logrows, "input_shapes": m.input_shapes, "output_shapes": m.output_shapes,
+                "inputs": m.inputs, "outputs": m.outputs, "classifier_outputs": m.classifier_outputs,
+                "batch_size": m.batch_size,
                 "classifier": m.classifier, "visibility": m.visibility, "ezkl_version": m.ezkl_version,
                 "files": {key: base + name for key, name in FILE_KEYS.items()}}
 
@@ -93,7 +95,7 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
             raise CircuitError(f"{cd.path}: circuit id {cid!r} is already hosted from "
                                f"{hosted[cid].cd.path} (rebuild one with another --name)")
         hosted[cid] = Hosted(cid, CircuitDir(cd.path.resolve()), prover.manifest, hashes,
-                             prover.input_shape, prover.card.circuit_id)
+                             prover, prover.card.circuit_id)
     if not hosted:
         raise UsageError("serve needs at least one circuit directory")
     return hosted
@@ -210,23 +212,25 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
         _authorize(request, token)
         data = await _json_body(request, max_body)
         try:
-            values = coerce_input(data, h.input_shape, "input")
+            feeds = h.prover.request_feeds(data, "input")
         except InputError as e:
             raise HTTPException(422, str(e)) from None
+        checked = ({"batch": [ezkl_input(f) for f in feeds]} if h.prover.batch_size
+                   else ezkl_input(feeds[0]))
         try:
-            bundle_data, seconds = await pools["prove"].run(prove_job, str(h.cd.path),
-                                                            values.tolist())
+            bundle_data, seconds = await pools["prove"].run(prove_job, str(h.cd.path), checked)
         except EngineError as e:
             # The circuit loaded and proved at build time, so a failure is this input's (values
             # outside the lookup range the circuit was calibrated for, typically).
             raise HTTPException(422, f"the circuit cannot prove this input: {e}") from None
-        bundle = ProofBundle.model_validate(bundle_data)
+        bundle = ProofBundle.model_validate(bundle_data)  # made here: always the current format
         proof_hash = bundle.proof_hash()
         await asyncio.to_thread(store.record, proof_hash, h.name, bundle.created_at, bundle_data,
                                 bundle.prediction)
         metrics.proofs.labels(h.name).inc()
         metrics.proving.labels(h.name).observe(seconds)
         return {"circuit": h.name, "circuit_id": h.circuit_id, "prediction": bundle.prediction,
+                "predictions": bundle.predictions,
                 "proof_hash": proof_hash,
                 "prove_seconds": round(seconds, 4), "bundle": bundle_data}
 

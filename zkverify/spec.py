@@ -42,7 +42,7 @@ class _Model(BaseModel):
     onnx: str | None = None
     weights: str | None = None
     input_shape: list[int] | None = None
-    classifier: bool | None = None
+    classifier: bool | list[str] | None = None  # true (one output) or the class-score outputs
 
 
 class _Calibration(BaseModel):
@@ -90,6 +90,7 @@ class CircuitSpec:
     max_abs_error: float | None
     min_agreement: float | None
     run_args: dict[str, Any] = field(default_factory=dict)
+    classifier_outputs: tuple[str, ...] = ()
 
 
 def load_spec(path: str | Path) -> CircuitSpec:
@@ -127,7 +128,9 @@ def load_spec(path: str | Path) -> CircuitSpec:
         path=path, name=s.name, factory=factory, onnx=rel(s.model.onnx),
         weights=rel(s.model.weights),
         input_shape=tuple(s.model.input_shape) if s.model.input_shape else None,
-        classifier=s.model.classifier, calibration_data=rel(s.calibration.data),
+        classifier=(True if isinstance(s.model.classifier, list) else s.model.classifier),
+        classifier_outputs=tuple(s.model.classifier) if isinstance(s.model.classifier, list) else (),
+        calibration_data=rel(s.calibration.data),
         calibration_target=s.calibration.target, visibility=s.visibility.model_dump(),
         max_abs_error=s.tolerance.max_abs_error, min_agreement=s.tolerance.min_agreement,
         run_args=dict(s.run_args),

@@ -28,23 +28,16 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .circuit import (
-    BuildConfig,
-    BuildResult,
-    build,
-    load_calibration,
-    materialize_onnx,
-    model_modules,
-    plan,
-    refuse_unbound_weights,
-)
+from .circuit import BuildConfig, BuildResult, build, refuse_unbound_weights
 from .errors import EngineError, UsageError
 from .estimating import predict
 from .extras import require
 from .inputs import ezkl_input
 from .keys import DevSrsWarning, get_srs
 from .progress import NullProgress
-from .quantize import measure
+from .quantize import float_outputs, measure
+from .sources import load_calibration, materialize_onnx, model_modules, output_rules, plan
+from .tensors import graph_signature, variables_of, with_sizes
 
 RESERVED_ROWS = 32  # blinding factors and halo2's own rows on top of the circuit's rows
 
@@ -86,6 +79,9 @@ class TuneResult:
     bound: dict[str, float | None]
     seconds: float
     notes: list[str] = field(default_factory=list)
+    batch_size: int | None = None
+    # --batch-size auto: each batch size tried, its chosen circuit and inferences per second.
+    batch_candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Bench:
@@ -96,18 +92,21 @@ class _Bench:
         require(*model_modules(self.plan), "onnxruntime")
         self.work = Path(tempfile.mkdtemp(prefix="zkverify-tune-"))
         self.onnx = self.work / "network.onnx"
-        self.shape = materialize_onnx(self.plan, self.onnx)
-        samples = load_calibration(self.plan, self.shape, [])
+        self.plan, self.inputs = materialize_onnx(self.plan, self.onnx)
+        samples = load_calibration(self.plan, self.inputs, [])
         self.samples = samples[: space.max_samples]
-        from .exporting import run_onnx
-
-        # The tuner's bound needs a float reference: fail early when onnxruntime cannot run it.
-        run_onnx(self.onnx, [self.samples[0].reshape(self.shape)])
         c = self.plan.config
-        self.classifier = bool(c.classifier)  # declared, never guessed from the output's size
+        # The tuner's bound needs a float reference: fail early when onnxruntime cannot run it.
+        first = float_outputs(self.onnx, self.samples[:1], self.inputs)[0]
+        _, graph_outputs = graph_signature(self.onnx, variables_of(c.run_args))
+        self.outputs = with_sizes(graph_outputs, [len(o) for o in first])
+        # Declared, never guessed from the output's size.
+        self.rules = output_rules(c, self.outputs, [])
+        self.classifier = "argmax" in self.rules
         # The hardest sample for range checks: the one with the largest values.
         self.hard = self.work / "hard.json"
-        hard = self.samples[int(np.abs(self.samples).sum(axis=1).argmax())]
+        hard = max(self.samples, key=lambda f: sum(float(np.abs(a.astype(np.float64)).sum())
+                                                   for a in f))
         self.hard.write_text(json.dumps(ezkl_input(hard)))
         self.n = 0
 
@@ -115,9 +114,10 @@ class _Bench:
         self.n += 1
         path = self.work / f"settings-{self.n}.json"
         c = self.plan.config
+        fixed = {k: v for k, v in c.run_args.items() if k == "variables"}  # a batched ONNX
         engine.gen_settings(self.onnx, path, input_visibility=c.input_visibility or "public",
                             output_visibility=c.output_visibility or "public",
-                            param_visibility=c.param_visibility or "fixed", **run_args)
+                            param_visibility=c.param_visibility or "fixed", **fixed, **run_args)
         return path, json.loads(path.read_text())
 
     def evaluate(self, cand: Candidate, bound: dict[str, float | None]) -> None:
@@ -129,7 +129,7 @@ class _Bench:
         path, s = self.settings(ra)
         compiled = path.with_suffix(".compiled")
         engine.compile_circuit(self.onnx, compiled, path)
-        q = measure(self.onnx, compiled, self.samples, self.shape, self.classifier,
+        q = measure(self.onnx, compiled, self.samples, self.inputs, self.outputs, self.rules,
                     bound["max_error"], bound["min_agreement"])
         cand.max_abs_error, cand.argmax_agreement = q.max_abs_error, q.argmax_agreement
         cand.predicted_prove_seconds = predict(s).prove_seconds
@@ -272,3 +272,36 @@ def _bound_text(bound: dict[str, float | None]) -> str:
     if bound["min_agreement"] is not None:
         parts.append(f"argmax agreement >= {bound['min_agreement']:g}")
     return ", ".join(parts)
+
+
+def tune_batch_size(source: str | Path, out_dir: str | Path | None,
+                    config: BuildConfig | None = None, max_error: float | None = None,
+                    min_agreement: float | None = None, space: SearchSpace | None = None,
+                    progress: NullProgress | None = None,
+                    sizes: tuple[int, ...] = (1, 4, 16)) -> TuneResult:
+    """``tune --batch-size auto``: tune a circuit for each batch size B (every candidate really
+    proven, at the same accuracy bound), then keep the B with the most inferences per second
+    (B / the chosen circuit's prove time) and build ``out_dir`` with it."""
+    t0 = time.perf_counter()
+    config = config or BuildConfig()
+    progress = progress or NullProgress()
+    tried: list[tuple[int, TuneResult]] = []
+    for b in sizes:
+        with progress.stage(f"batch size {b}"):
+            cfg = replace(config, batch_size=b if b > 1 else None)
+            tried.append((b, tune(source, None, cfg, max_error, min_agreement, space)))
+    rows = [{"batch_size": b, "run_args": r.chosen.run_args, "logrows": r.chosen.logrows,
+             "prove_seconds": r.chosen.prove_seconds, "pk_bytes": r.chosen.pk_bytes,
+             "max_abs_error": r.chosen.max_abs_error,
+             "inferences_per_second": round(b / (r.chosen.prove_seconds or math.inf), 3)}
+            for b, r in tried]
+    best_b, best = max(tried, key=lambda t: t[0] / (t[1].chosen.prove_seconds or math.inf))
+    built = None
+    if out_dir is not None:
+        cfg = replace(config, batch_size=best_b if best_b > 1 else None, calibrate=False,
+                      run_args={**config.run_args, **best.chosen.run_args})
+        with progress.stage(f"build the chosen circuit (batch size {best_b})"):
+            built = build(source, out_dir, cfg)
+    return TuneResult(best.chosen, best.candidates, built, best.bound,
+                      round(time.perf_counter() - t0, 2), batch_size=best_b if best_b > 1 else None,
+                      batch_candidates=rows)

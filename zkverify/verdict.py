@@ -9,7 +9,6 @@ vectors in ``tests/conformance/`` hold both to one answer per case.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -19,30 +18,38 @@ from pathlib import Path
 from typing import Any
 
 from .card import Card, Provenance
+from .claims import (
+    Invalid,
+    check_entries,
+    is_hex,
+    is_number,
+    output_prediction,
+    same_prediction,
+    same_values_list,
+    typed_value,
+)
 from .errors import BundleError, CircuitError
+from .tensors import Tensor
 
 # BN254 scalar field modulus: every instance is a field element below it.
 FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
-BUNDLE_FORMAT = "zkverify.proof-bundle/1"
+BUNDLE_FORMAT = "zkverify.proof-bundle/2"
+BUNDLE_FORMAT_V1 = "zkverify.proof-bundle/1"  # one prediction; still verifies (one-output circuits)
+BUNDLE_FORMATS = (BUNDLE_FORMAT_V1, BUNDLE_FORMAT)
+BUNDLE_KINDS = ("single", "batched")  # sliced and chunked bundles are later kinds of format 2
 SUPPORTED_VISIBILITY = ("public", "private", "hashed", "fixed")
 
-BUNDLE_KEYS = {"format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
-               "prediction", "visibility", "created_at", "proof"}
-CIRCUIT_KEYS = {"name", "model_sha256", "settings_sha256", "vk_sha256"}
+BUNDLE_KEYS_V1 = {"format", "zkverify_version", "ezkl_version", "circuit", "inputs", "outputs",
+                  "prediction", "visibility", "created_at", "proof"}
+BUNDLE_KEYS = {"format", "kind", "zkverify_version", "ezkl_version", "circuit", "inputs",
+               "outputs", "visibility", "created_at", "proof", "batch"}
+CIRCUIT_KEYS_V1 = {"name", "model_sha256", "settings_sha256", "vk_sha256"}
+CIRCUIT_KEYS = CIRCUIT_KEYS_V1 | {"id"}
 # The keys of ezkl 23's proof.json; anything else is not ezkl's and is refused.
 PROOF_KEYS = {"protocol", "instances", "proof", "hex_proof", "split", "pretty_public_inputs",
               "timestamp", "version"}
-_HEX = set("0123456789abcdef")
 
-
-class Invalid(Exception):
-    """A bundle that does not hold, naming the field that gave it away."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
-
+__all__ = ["BUNDLE_FORMAT", "CircuitPublic", "Invalid", "ProofCheck", "Verdict", "decide"]
 
 # A proof check: (the bundle's proof object, the circuit) -> (accepted, why not).
 ProofCheck = Callable[[dict[str, Any], "CircuitPublic"], tuple[bool, str]]
@@ -65,7 +72,13 @@ class CircuitPublic:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The answer about one bundle. Falsy when invalid; carries proven values only."""
+    """The answer about one bundle. Falsy when invalid; carries proven values only.
+
+    ``inputs``/``outputs`` hold one list of values per graph tensor (in ONNX order, named by
+    ``input_names``/``output_names``); ``by_output`` maps each public output to its prediction
+    (the argmax for class scores, else its values); ``prediction`` is the one output's, or
+    ``by_output`` itself for a model with several outputs.
+    """
 
     valid: bool
     reason: str
@@ -73,8 +86,8 @@ class Verdict:
     circuit: str
     circuit_id: str
     proof_hash: str | None
-    inputs: list[list[float]] | None
-    outputs: list[list[float]] | None
+    inputs: list[list[Any]] | None
+    outputs: list[list[Any]] | None
     prediction: Any
     input_hashes: list[str] | None
     output_hashes: list[str] | None
@@ -85,6 +98,14 @@ class Verdict:
     policy: str | None = None
     seconds: float = 0.0
     warnings: list[str] = _field(default_factory=list)
+    input_names: list[str] = _field(default_factory=list)
+    output_names: list[str] = _field(default_factory=list)
+    by_output: dict[str, Any] | None = None
+    format: str = BUNDLE_FORMAT
+    # One entry per real input, in input order (a batched proof's padding never counts): the
+    # one output's prediction, or all outputs' by name.
+    predictions: list[Any] | None = None
+    batch: dict[str, int] | None = None
 
     def __bool__(self) -> bool:
         return self.valid
@@ -98,6 +119,19 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def proves(self) -> str:
+        """What a valid verdict proves, in words: the prediction, or each real input's."""
+        return proves_text(self.to_dict())
+
+
+def proves_text(v: dict[str, Any]) -> str:
+    """"prediction P", or for a batched bundle "predictions [..] (N inputs in a batch of B)"."""
+    batch = v.get("batch")
+    if batch:
+        return (f"predictions {v.get('predictions')} ({batch['real']} input"
+                f"{'s' * (batch['real'] != 1)} in a batch of {batch['size']})")
+    return f"prediction {v.get('prediction')}"
 
 
 def settings_visibility(settings: dict[str, Any]) -> dict[str, str]:
@@ -119,14 +153,17 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
     """The verdict on ``raw`` (a bundle as parsed JSON) for this circuit (docs/VERDICT.md)."""
     t0 = time.perf_counter()
     card = public.card
-    if not isinstance(raw, dict) or raw.get("format") != BUNDLE_FORMAT:
-        got = raw.get("format") if isinstance(raw, dict) else None
-        raise BundleError(f"not a zkverify proof bundle (format {got!r}, expected {BUNDLE_FORMAT!r})")
+    fmt = raw.get("format") if isinstance(raw, dict) else None
+    if fmt not in BUNDLE_FORMATS:
+        raise BundleError(f"not a zkverify proof bundle (format {fmt!r}, expected "
+                          f"{BUNDLE_FORMAT!r})")
     provenance = card.srs_provenance()
     base: dict[str, Any] = {
         "circuit": card.name, "circuit_id": card.circuit_id, "srs": provenance,
         "srs_sha256": card.srs_sha256, "weights_bound": card.weights_bound,
-        "checked_by": checked_by}
+        "checked_by": checked_by, "format": fmt,
+        "input_names": [t.name for t in card.input_tensors()],
+        "output_names": [t.name for t in card.output_tensors()]}
     warnings = [] if card.weights_bound else [
         "the weights are not bound by this circuit (param visibility "
         f"{card.visibility.get('param')}): the proof holds for any weights of this architecture"]
@@ -136,7 +173,8 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
             # A pinned circuit: any other circuit's bundle is invalid, even with its own files.
             raise Invalid("circuit", f"the circuit files are circuit {card.circuit_id[:16]}…, not "
                                      f"the pinned --circuit-id {circuit_id[:16]}…")
-        _check_shape(raw)
+        v1 = fmt == BUNDLE_FORMAT_V1
+        _check_shape(raw, v1)
         _check_circuit(raw["circuit"], card)
         proof = raw["proof"]
         flat = _check_proof_object(proof)
@@ -149,13 +187,17 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
         if proven["param_hashes"] != card.param_hashes:
             raise Invalid("proof.instances", "the weights are not the circuit's (the params-hash "
                                              "instance differs from the one recorded at build)")
-        for key in ("inputs", "outputs"):
-            if not claims_hold(raw.get(key), proven, key):
-                raise Invalid(key, f"the bundle's {key} do not match the public {key} in the proof")
-        predicted = prediction(card, proven["outputs"])
-        if not _same_prediction(raw.get("prediction"), predicted):
-            raise Invalid("prediction", "the bundle's prediction does not follow from the proven "
-                                        "outputs")
+        predictions = proven_predictions(card, proven)
+        predicted = summary_prediction(predictions)
+        real = 1 if v1 else check_batch(raw, card, proven)
+        per_input = row_predictions(card, proven, real)
+        if v1:
+            _check_claims_v1(raw, card, proven, predicted)
+        else:
+            legacy = card.format == "zkverify.card/1"
+            check_entries(raw["inputs"], "inputs", card.input_tensors(), proven, None, legacy)
+            check_entries(raw["outputs"], "outputs", card.output_tensors(), proven,
+                          card.output_rules(), legacy)
         ok, why = check(checked_proof(proof), public)
         if not ok:
             raise Invalid("proof", f"the proof does not verify: {why}")
@@ -168,19 +210,132 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
         policy = (f"--require-ceremony-srs: the circuit's SRS is {provenance}, not the KZG "
                   f"ceremony's (sha256 {card.srs_sha256[:12]}…)")
     return Verdict(True, "", None, proof_hash=proof_hash, inputs=proven["inputs"],
-                   outputs=proven["outputs"], prediction=predicted,
+                   outputs=proven["outputs"], prediction=predicted, by_output=predictions,
+                   predictions=per_input,
+                   batch=None if not card.batch_size else {"size": card.batch_size, "real": real},
                    input_hashes=proven["input_hashes"], output_hashes=proven["output_hashes"],
                    policy=policy, warnings=warnings, seconds=round(time.perf_counter() - t0, 4),
                    **base)
 
 
-def _check_shape(raw: dict[str, Any]) -> None:
+def proven_predictions(card: Card, proven: dict[str, Any]) -> dict[str, Any] | None:
+    """Each public output's prediction: the argmax for class scores, else its values."""
+    if proven["outputs"] is None:
+        return None
+    legacy = card.format == "zkverify.card/1"
+    out = {}
+    for t, rule, vals in zip(card.output_tensors(), card.output_rules(), proven["outputs"],
+                             strict=True):
+        p = output_prediction(rule, t, vals, legacy)
+        out[t.name] = vals if p is None else p
+    return out
+
+
+def check_batch(raw: dict[str, Any], card: Card, proven: dict[str, Any]) -> int:
+    """How many rows of the proof are real inputs: 1, or ``batch.real`` for a batched circuit,
+    after checking the kind and, where the inputs are public, that every padding row is a copy
+    of the first input (zkverify.batching)."""
+    b = card.batch_size
+    kind = "batched" if b else "single"
+    if raw.get("kind") != kind:
+        raise Invalid("kind", f"kind: this circuit's bundles are {kind!r}, not {raw.get('kind')!r}")
+    if not b:
+        if raw.get("batch") is not None:
+            raise Invalid("batch", "batch: this circuit is not batched; expected no batch")
+        return 1
+    batch = raw.get("batch")
+    if not (isinstance(batch, dict) and set(batch) == {"size", "real"}
+            and type(batch["size"]) is int and type(batch["real"]) is int):
+        raise Invalid("batch", "batch: expected {\"size\": B, \"real\": N}")
+    if batch["size"] != b or not 1 <= batch["real"] <= b:
+        raise Invalid("batch", f"batch: size must be the circuit's {b} and real in 1..{b}")
+    real = int(batch["real"])
+    for i, felts in enumerate(proven["inputs_felts"] or []):
+        rows_ = [felts[k * len(felts) // b:(k + 1) * len(felts) // b] for k in range(b)]
+        if any(r != rows_[0] for r in rows_[real:]):
+            raise Invalid("batch.real", f"batch.real: input {i}'s rows after the first {real} "
+                                        "are not copies of the first input (padding)")
+    return real
+
+
+def row_predictions(card: Card, proven: dict[str, Any], real: int) -> list[Any] | None:
+    """One prediction per real input row (the whole output for an unbatched circuit)."""
+    if proven["outputs"] is None:
+        return None
+    b = card.batch_size or 1
+    legacy = card.format == "zkverify.card/1"
+    out = []
+    for r in range(real):
+        per: dict[str, Any] = {}
+        for t, rule, vals in zip(card.output_tensors(), card.output_rules(), proven["outputs"],
+                                 strict=True):
+            n = len(vals) // b
+            row = vals[r * n:(r + 1) * n]
+            shape = (1, *t.shape[1:]) if b > 1 else t.shape
+            p = output_prediction(rule, Tensor(t.name, t.dtype, shape), row, legacy)
+            per[t.name] = row if p is None else p
+        out.append(next(iter(per.values())) if len(per) == 1 else per)
+    return out
+
+
+def tensor_claims(card: Card, proven: dict[str, Any]
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``inputs`` and ``outputs`` entries of a bundle/2 that state exactly what was proven."""
+    preds = proven_predictions(card, proven) or {}
+    rules = card.output_rules()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, tensors in (("inputs", card.input_tensors()), ("outputs", card.output_tensors())):
+        values, hashes = proven[key], proven[f"{key[:-1]}_hashes"]
+        out[key] = []
+        for i, t in enumerate(tensors):
+            c: dict[str, Any] = {"name": t.name, "dtype": t.dtype, "shape": list(t.shape),
+                                 "values": None if values is None else values[i],
+                                 "hash": None if hashes is None else hashes[i]}
+            if key == "outputs":
+                c["prediction"] = preds.get(t.name) if rules[i] == "argmax" else None
+            out[key].append(c)
+    return out["inputs"], out["outputs"]
+
+
+def summary_prediction(predictions: dict[str, Any] | None) -> Any:
+    """The one output's prediction, or all of them by name for a model with several outputs."""
+    if predictions is None:
+        return None
+    return next(iter(predictions.values())) if len(predictions) == 1 else predictions
+
+
+def _check_claims_v1(raw: dict[str, Any], card: Card, proven: dict[str, Any],
+                     predicted: Any) -> None:
+    """A bundle of the first format: value lists per tensor and one prediction."""
+    if len(card.outputs) != 1 or card.batch_size:
+        what = (f"the {len(card.outputs)} outputs" if len(card.outputs) != 1
+                else f"the {card.batch_size} rows")
+        raise Invalid("format", f"a {BUNDLE_FORMAT_V1} bundle cannot state {what} of this "
+                                "circuit")
+    for key in ("inputs", "outputs"):
+        if not claims_hold(raw.get(key), proven, key):
+            raise Invalid(key, f"the bundle's {key} do not match the public {key} in the proof")
+    claimed = raw.get("prediction")
+    ok = (same_values_list(claimed, predicted) if isinstance(predicted, list)
+          else same_prediction(claimed, predicted))
+    if not ok:
+        raise Invalid("prediction", "the bundle's prediction does not follow from the proven "
+                                    "outputs")
+
+
+def _check_shape(raw: dict[str, Any], v1: bool) -> None:
+    keys = BUNDLE_KEYS_V1 if v1 else BUNDLE_KEYS
     for key in raw:
-        if key not in BUNDLE_KEYS:
+        if key not in keys:
             raise Invalid(key, f"unknown field {key!r} in the bundle")
-    for key in ("ezkl_version", "circuit", "proof"):
+    required = ("ezkl_version", "circuit", "proof") if v1 else (
+        "kind", "ezkl_version", "circuit", "inputs", "outputs", "proof")
+    for key in required:
         if key not in raw:
             raise Invalid(key, f"the bundle has no {key}")
+    if not v1 and raw["kind"] not in BUNDLE_KINDS:
+        raise Invalid("kind", f"kind: {raw['kind']!r} is not a kind this verifier knows "
+                              f"({', '.join(BUNDLE_KINDS)})")
     for key in ("zkverify_version", "ezkl_version", "created_at"):
         if key in raw and not isinstance(raw[key], str):
             raise Invalid(key, f"{key}: expected a string")
@@ -188,18 +343,19 @@ def _check_shape(raw: dict[str, Any]) -> None:
     if not isinstance(c, dict):
         raise Invalid("circuit", "circuit: expected an object")
     for key in c:
-        if key not in CIRCUIT_KEYS:
+        if key not in (CIRCUIT_KEYS_V1 if v1 else CIRCUIT_KEYS):
             raise Invalid(f"circuit.{key}", f"unknown field circuit.{key!r}")
     if not isinstance(c.get("name", ""), str):
         raise Invalid("circuit.name", "circuit.name: expected a string")
-    for key in ("model_sha256", "settings_sha256", "vk_sha256"):
-        if not _is_hex(c.get(key), 64):
+    for key in ("model_sha256", "settings_sha256", "vk_sha256") + (() if v1 else ("id",)):
+        if not is_hex(c.get(key), 64):
             raise Invalid(f"circuit.{key}", f"circuit.{key}: expected 64 lowercase hex digits")
-    for key in ("inputs", "outputs"):
-        v = raw.get(key)
-        if v is not None and not (isinstance(v, list) and all(
-                isinstance(row, list) and all(_is_number(x) for x in row) for row in v)):
-            raise Invalid(key, f"{key}: expected null or a list of lists of numbers")
+    if v1:
+        for key in ("inputs", "outputs"):
+            v = raw.get(key)
+            if v is not None and not (isinstance(v, list) and all(
+                    isinstance(row, list) and all(is_number(x) for x in row) for row in v)):
+                raise Invalid(key, f"{key}: expected null or a list of lists of numbers")
     vis = raw.get("visibility", {})
     if not isinstance(vis, dict) or not all(isinstance(v, str) for v in vis.values()):
         raise Invalid("visibility", "visibility: expected an object of strings")
@@ -212,6 +368,9 @@ def _check_circuit(c: dict[str, Any], card: Card) -> None:
         if c[key] != getattr(card, key):
             raise Invalid(f"circuit.{key}", f"the bundle belongs to another circuit (its {key} "
                                             f"{c[key][:12]}… is not {getattr(card, key)[:12]}…)")
+    if "id" in c and c["id"] != card.circuit_id:
+        raise Invalid("circuit.id", f"the bundle belongs to another circuit (its id "
+                                    f"{c['id'][:12]}… is not {card.circuit_id[:12]}…)")
 
 
 def _check_proof_object(proof: dict[str, Any]) -> list[str]:
@@ -233,7 +392,7 @@ def _check_proof_object(proof: dict[str, Any]) -> list[str]:
     if not (isinstance(cols, list) and all(isinstance(col, list) for col in cols)):
         raise Invalid("proof.instances", "proof.instances: expected lists of field elements")
     flat = [f for col in cols for f in col]
-    if not all(_is_hex(f, 64) and felt_int(f) < FIELD_MODULUS for f in flat):
+    if not all(is_hex(f, 64) and felt_int(f) < FIELD_MODULUS for f in flat):
         raise Invalid("proof.instances", "the proof's instances are not field elements "
                                          "(64 lowercase hex digits, below the field modulus)")
     return flat
@@ -249,11 +408,14 @@ def checked_proof(proof: dict[str, Any]) -> dict[str, Any]:
 def decode(card: Card, settings: dict[str, Any], flat: list[str]) -> dict[str, Any]:
     """Split the instances by ezkl's layout (docs/VERDICT.md rule 5); Invalid on a wrong count.
 
-    [input hashes] [params hashes] [public inputs] [public outputs] [output hashes]
+    [input hashes] [params hashes] [public inputs] [public outputs] [output hashes]: one hash
+    per tensor under ``hashed``, each public tensor's values in ONNX order. Values come back
+    typed (bool, int at scale 0, else float); ``*_felts`` hold the signed field integers.
     """
     vis = settings_visibility(settings)
-    n_in = [math.prod(t.shape) for t in card.inputs]
-    n_out = [math.prod(t.shape) for t in card.outputs]
+    ins, outs = card.input_tensors(), card.output_tensors()
+    n_in = [t.size for t in ins]
+    n_out = [t.size for t in outs]
     sizes = [
         ("input_hashes", len(n_in) if vis["input"] == "hashed" else 0),
         ("param_hashes", len(card.param_hashes) if vis["param"] == "hashed" else 0),
@@ -270,15 +432,20 @@ def decode(card: Card, settings: dict[str, Any], flat: list[str]) -> dict[str, A
     for name, n in sizes:
         out[name] = flat[at:at + n]
         at += n
-    for key, present, counts, scales in (
-            ("inputs", vis["input"] == "public", n_in, settings.get("model_input_scales", [])),
-            ("outputs", vis["output"] == "public", n_out, settings.get("model_output_scales", []))):
+    for key, present, counts, tensors, scales in (
+            ("inputs", vis["input"] == "public", n_in, ins, settings.get("model_input_scales", [])),
+            ("outputs", vis["output"] == "public", n_out, outs,
+             settings.get("model_output_scales", []))):
         felts = out.pop(key)
-        out[key + "_felts"] = _rows(felts, counts) if present else None
         out[key + "_scale"] = [int(s) for s in scales]
-        out[key] = None if not present else [
-            [signed(f) / 2 ** out[key + "_scale"][i] for f in row]
-            for i, row in enumerate(out[key + "_felts"])]
+        if len(out[key + "_scale"]) != len(tensors):
+            raise CircuitError(f"settings.json: {len(scales)} {key} scales for the card's "
+                               f"{len(tensors)} {key}")
+        rows = [[signed(f) for f in row] for row in _rows(felts, counts)] if present else None
+        out[key + "_felts"] = rows
+        out[key] = None if rows is None else [
+            [typed_value(v, out[key + "_scale"][i], tensors[i]) for v in row]
+            for i, row in enumerate(rows)]
     for key in ("input_hashes", "output_hashes"):
         out[key] = out[key] or None
     return out
@@ -290,16 +457,6 @@ def _rows(flat: list[str], counts: list[int]) -> list[list[str]]:
         rows.append(flat[at:at + n])
         at += n
     return rows
-
-
-def prediction(card: Card, outputs: list[list[float]] | None) -> Any:
-    """The card's prediction rule over proven outputs: argmax for a classifier, else the values."""
-    if outputs is None:
-        return None
-    flat = [v for row in outputs for v in row]
-    if card.prediction == "argmax":
-        return max(range(len(flat)), key=lambda i: (flat[i], -i))
-    return flat
 
 
 def felt_int(felt: str) -> int:
@@ -323,36 +480,17 @@ def canonical_proof_hash(proof: dict[str, Any]) -> str:
 
 
 def claims_hold(claimed: Any, proven: dict[str, Any], key: str) -> bool:
-    """Whether ``claimed`` equals the decoded ``key`` ("inputs"/"outputs") exactly (rule 7)."""
-    return _same_values(claimed, proven[key + "_felts"], proven[key + "_scale"])
-
-
-def _same_values(claimed: Any, felts: list[list[str]] | None, scales: list[int]) -> bool:
-    """Exact, in the field: c matches f at scale s only when c * 2**s is the integer f."""
+    """Whether ``claimed`` (value lists per tensor) equals the decoded ``key`` exactly (rule 7)."""
+    felts, scales = proven[key + "_felts"], proven[key + "_scale"]
     if claimed is None or felts is None:
         return claimed is None and felts is None
-    if len(claimed) != len(felts) or any(len(a) != len(b) for a, b in zip(claimed, felts,
-                                                                           strict=True)):
+    if not isinstance(claimed, list) or len(claimed) != len(felts) or any(
+            not isinstance(a, list) or len(a) != len(b) for a, b in zip(claimed, felts,
+                                                                        strict=True)):
         return False
-    return all(Fraction(c) * 2 ** scales[i] == signed(f)
+    return all(is_number(c) and Fraction(c) * 2 ** scales[i] == f
                for i, (row, frow) in enumerate(zip(claimed, felts, strict=True))
                for c, f in zip(row, frow, strict=True))
-
-
-def _same_prediction(claimed: Any, proven: Any) -> bool:
-    if proven is None or isinstance(proven, int):
-        return type(claimed) is type(proven) and claimed == proven  # `false` is not class 0
-    return (isinstance(claimed, list) and len(claimed) == len(proven)
-            and all(_is_number(c) and c == p for c, p in zip(claimed, proven, strict=True)))
-
-
-def _is_number(x: Any) -> bool:
-    # Python ints are exact at any size (math.isfinite would overflow on a 400-digit one).
-    return type(x) is int or (type(x) is float and math.isfinite(x))
-
-
-def _is_hex(x: Any, n: int) -> bool:
-    return isinstance(x, str) and len(x) == n and set(x) <= _HEX
 
 
 def check_files(card: Card, files: dict[str, Path]) -> None:

@@ -1,13 +1,22 @@
-"""Regenerate the conformance vectors: ``python tests/conformance/generate.py``.
+"""Write the conformance vectors: ``python tests/conformance/generate.py --v2``.
 
-Builds two tiny circuits (a classifier with public input and output and fixed weights; a
-regressor with hashed input and hashed weights), copies their public files here, proves one
-genuine bundle each, and writes one case per way a bundle can be right or wrong
-(docs/VERDICT.md). Python (``tests/test_conformance.py``, ezkl and the EVM as the proof
-check) and the page (``tests/test_conformance_js.py``, the WASM engine) must each reach the
-expected verdict on every case. The vectors are committed: regenerate only when a format
-changes, since a new dev SRS changes every file.
-"""
+``--v2`` (re)writes the vectors of the second formats (``zkverify.card/2`` circuits and
+``zkverify.proof-bundle/2`` bundles: circuits ``v2_tiny``, ``two_io``, ``two_io_hashed``,
+``two_io_out_hashed``, ``bool_in``, ``no_input``, ``two_io_freivalds`` and the cases named
+``v2_*``), leaving every
+other circuit and case as it is. Those others are the first formats' vectors (card/1 circuits,
+bundle/1 cases), written by this script before bundle/2 existed: they are the "bundles of the
+first format still verify" vectors and are not regenerated (``--v1`` would rebuild them with
+today's build, whose cards are card/2, converting the bundles to bundle/1: every file would
+change and the card/1 circuits would be gone).
+
+The first formats' vectors: ``--v1`` builds two tiny circuits (a classifier with public input
+and output and fixed weights; a regressor with hashed input and hashed weights), copies their
+public files here, proves one genuine bundle each, and writes one case per way a bundle can be
+right or wrong (docs/VERDICT.md). Python (``tests/test_conformance.py``, ezkl and the EVM as
+the proof check) and the page (``tests/test_conformance_js.py``, the WASM engine) must each
+reach the expected verdict on every case. The vectors are committed: regenerate only when a
+format changes, since a new dev SRS changes every file."""
 
 from __future__ import annotations
 
@@ -54,10 +63,24 @@ def publish(cd: Path, name: str) -> Path:
 
 
 def prove(cd: Path) -> dict[str, Any]:
+    """A genuine bundle of the current format (zkverify.proof-bundle/2) for the circuit."""
     from zkverify.proving import prove as run_prove
 
     data: dict[str, Any] = run_prove(cd, cd / "input.json").model_dump(mode="json")
     return data
+
+
+def as_v1(b: dict[str, Any]) -> dict[str, Any]:
+    """The same proof as a zkverify.proof-bundle/1 states it: value lists and one prediction."""
+    from zkverify.manifest import ProofBundle
+
+    v2 = ProofBundle.model_validate(b)
+    return {"format": "zkverify.proof-bundle/1", "zkverify_version": b["zkverify_version"],
+            "ezkl_version": b["ezkl_version"],
+            "circuit": {k: v for k, v in b["circuit"].items() if k != "id"},
+            "inputs": v2.input_values, "outputs": v2.output_values,
+            "prediction": v2.prediction, "visibility": b["visibility"],
+            "created_at": b["created_at"], "proof": b["proof"]}
 
 
 def felt_add(felt: str, delta: int) -> str:
@@ -69,21 +92,28 @@ def felt_add(felt: str, delta: int) -> str:
 def follow_instances(b: dict[str, Any], circuit: str) -> None:
     """Rewrite the readable claims to follow the (edited) instances: only the proof can tell."""
     from zkverify.card import Card
-    from zkverify.verdict import decode, prediction
+    from zkverify.verdict import decode, proven_predictions, summary_prediction, tensor_claims
 
     card = Card.load(HERE / "circuits" / circuit / "card.json")
     settings = json.loads((HERE / "circuits" / circuit / "settings.json").read_text())
     proven = decode(card, settings, [f for col in b["proof"]["instances"] for f in col])
-    b["inputs"], b["outputs"] = proven["inputs"], proven["outputs"]
-    b["prediction"] = prediction(card, proven["outputs"])
+    if b["format"] == "zkverify.proof-bundle/1":
+        b["inputs"], b["outputs"] = proven["inputs"], proven["outputs"]
+        b["prediction"] = summary_prediction(proven_predictions(card, proven))
+    else:
+        b["inputs"], b["outputs"] = tensor_claims(card, proven)
 
 
-def main() -> None:
+def main_v1() -> None:
+    """The first formats' vectors, as first written (bundles converted to bundle/1)."""
     from zkverify import engine
 
-    shutil.rmtree(HERE / "circuits", ignore_errors=True)
-    shutil.rmtree(HERE / "cases", ignore_errors=True)
-    (HERE / "cases").mkdir(parents=True)
+    for name in ("tiny", "tiny_hashed", "tiny_bad_srs"):
+        shutil.rmtree(HERE / "circuits" / name, ignore_errors=True)
+    for old in (HERE / "cases").glob("*.json"):
+        if not old.name.startswith("v2_"):
+            old.unlink()
+    (HERE / "cases").mkdir(parents=True, exist_ok=True)
     cases: list[dict[str, Any]] = []
 
     def case(name: str, circuit: str, bundle: Any, verdict: str, field: str | None = None,
@@ -104,9 +134,9 @@ def main() -> None:
         srs = bytearray((bad / "kzg.srs").read_bytes())
         srs[-1] ^= 1
         (bad / "kzg.srs").write_bytes(bytes(srs))
-        g = prove(tiny)
-        h = prove(hashed)
-        o = prove(other)
+        g = as_v1(prove(tiny))
+        h = as_v1(prove(hashed))
+        o = as_v1(prove(other))
         # Other weights, the hashed circuit's settings and pk: a genuine proof under its vk
         # whose only tell is the params-hash instance (hole 2 of the soundness issue).
         swapped_dir = root / "swapped"
@@ -220,4 +250,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--v2"]:
+        from generate_v2 import main_v2  # tests/conformance/generate_v2.py
+
+        main_v2()
+    elif sys.argv[1:] == ["--v1"]:
+        main_v1()
+    else:
+        sys.exit("usage: python tests/conformance/generate.py --v2 | --v1 (see the docstring)")

@@ -30,9 +30,10 @@ LIST_DOC = """\
 List the circuits (proven models) this server can run or verify against.
 
 Returns {"local": [...], "node": {...}}. Each local circuit has: name, circuit_id (sha256 of its
-card: pins the exact model, settings, verifying key and SRS), input_shapes and output_shapes,
-prediction_rule ("argmax": a classifier whose prediction is the index of the largest output;
-"values": the outputs themselves), visibility, weights_bound, srs (provenance of the setup:
+card: pins the exact model, settings, verifying key and SRS), inputs and outputs (each with its
+name, dtype and shape; each output with its prediction_rule: "argmax" for class scores, whose
+prediction is the index of the largest value, "values" for the values themselves), visibility,
+weights_bound, srs (provenance of the setup:
 "ceremony" is the public KZG ceremony, "local-dev" was generated locally and is not secure),
 and can_prove (false: the directory holds only public files, it can verify but not prove).
 "node" (when a node is configured) lists the node's circuits (id, name, shapes) and whether
@@ -49,8 +50,9 @@ Either way the proof bundle is then verified here, against public files
 this server trusts (the local circuit directory, or the files fetched from the node by circuit
 id), and the bundle is written to disk.
 
-Returns the verdict: valid (bool), reason, and when valid the proven outputs (list of rows of
-numbers), prediction (class index for "argmax" circuits, else the output values), and inputs;
+Returns the verdict: valid (bool), reason, and when valid the proven outputs and inputs (one list
+of values per tensor, named by output_names/input_names), by_output (by output name: the class
+index for "argmax" outputs, else the values), prediction (the one output's, or by_output);
 also circuit, circuit_id, proof_hash, srs (SRS provenance), weights_bound, warnings, proved_by
 ("local" or the node URL) and bundle_path. When valid is false, outputs, inputs and prediction
 are null: do not use any result from a bundle that did not verify."""
@@ -66,10 +68,12 @@ CircuitArg = Annotated[str | None, Field(
     description="The circuit's name or circuit_id, as list_circuits shows them. May be omitted "
                 "when exactly one circuit is available.")]
 InputArg = Annotated[list[Any] | dict[str, Any] | str, Field(
-    description="The model input: a (nested) list of numbers with as many values as the "
-                "circuit's input shape (e.g. [0.1, -0.3, 0.5, 0.2] for shape [1, 4]); or "
-                "ezkl's form {\"input_data\": [[...]]}; or the path of a .json or .npy file on "
-                "this machine.")]
+    description="The model input: for a one-input model, a (nested) list of numbers with as "
+                "many values as its shape (e.g. [0.1, -0.3, 0.5, 0.2] for shape [1, 4]); for "
+                "any model, {\"inputs\": {NAME: [...], ...}} by input name (integer inputs "
+                "take whole numbers, boolean inputs true/false), or ezkl's form "
+                "{\"input_data\": [[...], ...]} (one list per input, [[]] for none); or the "
+                "path of a .json, .npy or .npz file on this machine.")]
 VerifyCircuitArg = Annotated[str, Field(
     description="The circuit to verify against: a name or circuit_id from list_circuits, or a "
                 "circuit directory on this machine (holding card.json, settings.json, vk.key, "

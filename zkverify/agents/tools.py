@@ -47,7 +47,13 @@ class LocalCircuit:
                 "directory": str(self.path), "can_prove": self.can_prove,
                 "input_shapes": [t.shape for t in c.inputs],
                 "output_shapes": [t.shape for t in c.outputs],
-                "prediction_rule": c.prediction, "visibility": c.visibility,
+                "inputs": [{"name": t.name, "dtype": t.dtype, "shape": list(t.shape)}
+                           for t in c.input_tensors()],
+                "outputs": [{"name": t.name, "dtype": t.dtype, "shape": list(t.shape),
+                             "prediction_rule": r}
+                            for t, r in zip(c.output_tensors(), c.output_rules(), strict=True)],
+                "prediction_rule": c.output_rules()[0] if len(c.outputs) == 1 else "per output",
+                "visibility": c.visibility,
                 "weights_bound": c.weights_bound, "srs": c.srs_provenance(),
                 "srs_logrows": c.srs.logrows}
 
@@ -200,7 +206,11 @@ class Agent:
             where = input_data
         else:
             data, where = input_data, "input"
-        if hasattr(data, "tolist"):
+        from ..inputs import Named
+
+        if isinstance(data, Named):  # an .npz: by input name, as JSON a node also takes
+            data = {"inputs": {k: v.tolist() for k, v in data.items()}}
+        elif hasattr(data, "tolist"):
             data = data.tolist()
         local = self.local(circuit)
         if local is not None and local.can_prove:

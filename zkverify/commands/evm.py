@@ -168,18 +168,23 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
     evm = calls[0].as_dict() if calls else {"gas": None, "deploy_gas": None, "address": None,
                                             "backend": "pyrevm" if rpc_url is None else "rpc",
                                             "runtime_size": verifier.runtime_size, "warnings": []}
+    if verdict.valid and verdict.batch and evm.get("gas"):
+        # One verifyProof covers every row; only the real inputs count.
+        evm["gas_per_inference"] = evm["gas"] // verdict.batch["real"]
     if as_json:
         _dump({**evm, **verdict.to_dict(), "warnings": evm["warnings"] + verdict.warnings})
     else:
         where = "in-process EVM" if rpc_url is None else rpc_url
         if calls:
             gas = f"gas {evm['gas']:,}" if evm["gas"] is not None else "gas unknown"
+            if evm.get("gas_per_inference"):
+                gas += f", {evm['gas_per_inference']:,} per inference"
             deploy = f", deploy gas {evm['deploy_gas']:,}" if evm["deploy_gas"] else ""
             call = f"verifyProof on {where} ({gas}{deploy})"
         else:
             call = f"verifyProof on {where} not called"
         if verdict.valid:
-            click.echo(f"valid: {call}: proves prediction {verdict.prediction} for circuit "
+            click.echo(f"valid: {call}: proves {verdict.proves()} for circuit "
                        f"{verdict.circuit} (SRS: {verdict.srs})")
         else:
             click.echo(f"invalid: {call} (SRS: {verdict.srs})\nreason: {verdict.reason}")

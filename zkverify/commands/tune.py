@@ -30,31 +30,43 @@ def _config(**kw: Any) -> Any:
                    "(default 2..13).")
 @click.option("--prove-top", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many of the best-predicted candidates to really prove and verify.")
+@click.option("--batch-size", "batch_size", metavar="B|auto",
+              help="Tune a batched circuit of B inferences per proof; `auto` tunes B = 1, 4 and "
+                   "16 and keeps the most inferences per second at the accuracy bound.")
 def tune(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
          output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
-         fetch_srs: bool, name: str | None, classifier_output: str | None, regressor: bool,
+         fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
          as_json: bool, allow_unbound_weights: bool, max_error: float | None,
          min_agreement: float | None, scales: tuple[int, ...] | None,
-         prove_top: int) -> None:
+         prove_top: int, batch_size: str | None) -> None:
     """Search scales, logrows, decomposition and columns for the cheapest accurate circuit."""
+    from ..errors import UsageError
     from ..outputs import output_dir
     from ..progress import for_terminal
-    from ..tuning import SearchSpace
+    from ..tuning import SearchSpace, tune_batch_size
     from ..tuning import tune as run_tune
 
+    fixed_b = None
+    if batch_size is not None and batch_size != "auto":
+        if not batch_size.isdigit() or not 1 <= int(batch_size) <= 1024:
+            raise UsageError(f"--batch-size {batch_size!r}: expected a whole number 1..1024 or auto")
+        fixed_b = int(batch_size) if int(batch_size) > 1 else None
     output_dir(out)
     cfg = _config(name=name, input_visibility=input_visibility, output_visibility=output_visibility,
                   param_visibility=param_visibility, calibration_data=calibration_data,
                   srs_file=srs_file, fetch_srs=fetch_srs,
-                  allow_unbound_weights=allow_unbound_weights,
+                  allow_unbound_weights=allow_unbound_weights, batch_size=fixed_b,
                   **prediction_rule(classifier_output, regressor))
     space = SearchSpace(prove_top=prove_top)
     if scales is not None:
         space = SearchSpace(scales=scales, prove_top=prove_top)
-    res = run_tune(source, out, cfg, max_error, min_agreement, space, for_terminal(as_json))
+    tuner = tune_batch_size if batch_size == "auto" else run_tune
+    res = tuner(source, out, cfg, max_error, min_agreement, space, for_terminal(as_json))
     if as_json:
         emit_json({"circuit_dir": str(out), "chosen": res.chosen.to_dict(), "bound": res.bound,
-                   "seconds": res.seconds, "candidates": [c.to_dict() for c in res.candidates]})
+                   "seconds": res.seconds, "candidates": [c.to_dict() for c in res.candidates],
+                   "batch_size": res.batch_size or fixed_b,
+                   "batch_candidates": res.batch_candidates})
         return
     import sys
 
@@ -100,6 +112,11 @@ def print_candidates(con: Any, res: Any, shown_unproved: int = 5) -> None:
               f"{ch.run_args['decomp_base']}^{ch.run_args['decomp_legs']}, "
               f"{ch.run_args['num_inner_cols']} inner cols: prove {ch.prove_seconds:.2f}s, pk "
               f"{human_bytes(ch.pk_bytes or 0)} (searched in {res.seconds:.0f}s)")
+    for row in res.batch_candidates:
+        con.print(f"  batch size {row['batch_size']}: prove {_s(row['prove_seconds'])} at logrows "
+                  f"{row['logrows']}, {row['inferences_per_second']:.2f} inferences/s"
+                  + ("  [bold green]chosen[/]" if row["batch_size"] == (res.batch_size or 1)
+                     else ""))
     if res.build is not None:
         con.print(f"built {res.build.circuit.path}")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..__about__ import __version__
 from ..errors import ZkVerifyError
-from ..verdict import BUNDLE_FORMAT, CircuitPublic, decide, decode, prediction
+from ..verdict import BUNDLE_FORMAT, CircuitPublic, decide, decode, tensor_claims
 from .registry import Record, Registry
 
 
@@ -51,20 +51,21 @@ def bundle_from_chain(public: CircuitPublic, proof: bytes, instances: list[int])
     """A proof bundle holding exactly what the chain holds, its claims decoded from the instances.
 
     The claims follow from the instances, so decide() judges the proof itself, the instance
-    count and the weights' hash: what a recorded inference can get wrong.
+    count and the weights' hash: what a recorded inference can get wrong. A batched circuit's
+    rows all count as real (the chain does not say how many were padding).
     """
     card = public.card
     felts = [v.to_bytes(32, "little").hex() for v in instances]
     try:
-        proven = decode(card, public.settings, felts)
-        inputs, outputs = proven["inputs"], proven["outputs"]
-        pred = prediction(card, outputs)
+        inputs, outputs = tensor_claims(card, decode(card, public.settings, felts))
     except Exception:  # noqa: BLE001 - a wrong instance count: decide() names it
-        inputs = outputs = pred = None
-    return {"format": BUNDLE_FORMAT, "zkverify_version": __version__,
-            "ezkl_version": str(public.settings.get("version", "")),
-            "circuit": card.circuit_ref(), "inputs": inputs, "outputs": outputs,
-            "prediction": pred, "visibility": public.visibility,
+        inputs = outputs = []
+    b = card.batch_size
+    return {"format": BUNDLE_FORMAT, "kind": "batched" if b else "single",
+            "batch": {"size": b, "real": b} if b else None,
+            "zkverify_version": __version__, "ezkl_version": str(public.settings.get("version", "")),
+            "circuit": {"id": card.circuit_id, **card.circuit_ref()}, "inputs": inputs,
+            "outputs": outputs, "visibility": public.visibility,
             "proof": {"protocol": None, "instances": [felts], "proof": list(proof),
                       "hex_proof": "0x" + proof.hex(), "split": None,
                       "pretty_public_inputs": None, "timestamp": None, "version": None}}

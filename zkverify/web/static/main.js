@@ -742,8 +742,12 @@ async function sha256Hex(bytes) {
 }
 
 // web/bundle.js
-var BUNDLE_FORMAT = "zkverify.proof-bundle/1";
-var CARD_FORMAT = "zkverify.card/1";
+var BUNDLE_FORMAT = "zkverify.proof-bundle/2";
+var BUNDLE_FORMAT_V1 = "zkverify.proof-bundle/1";
+var BUNDLE_FORMATS = [BUNDLE_FORMAT_V1, BUNDLE_FORMAT];
+var BUNDLE_KINDS = ["single", "batched"];
+var CARD_FORMAT = "zkverify.card/2";
+var CARD_FORMATS = ["zkverify.card/1", "zkverify.card/2"];
 var CEREMONY_SRS_SHA256 = {
   1: "cafb2aa72c200ddc4e28aacabb8066e829207e2484b8d17059a566232f8a297b",
   2: "8194ec51da5d332d2e17283ade34920644774452c2fadf33742e8c739e275d8e",
@@ -772,7 +776,7 @@ var CEREMONY_SRS_SHA256 = {
   25: "dec49a69893fbcd66cd06296b2d936a6aceb431c130b2e52675fe4274b504f57",
   26: "b198a51d48b88181508d8e4ea9dea39db285e4585663b29b7e4ded0c22a94875"
 };
-var BUNDLE_KEYS = [
+var BUNDLE_KEYS_V1 = [
   "format",
   "zkverify_version",
   "ezkl_version",
@@ -784,7 +788,23 @@ var BUNDLE_KEYS = [
   "created_at",
   "proof"
 ];
-var CIRCUIT_KEYS = ["name", "model_sha256", "settings_sha256", "vk_sha256"];
+var BUNDLE_KEYS = [
+  "format",
+  "kind",
+  "zkverify_version",
+  "ezkl_version",
+  "circuit",
+  "inputs",
+  "outputs",
+  "visibility",
+  "created_at",
+  "proof",
+  "batch"
+];
+var CIRCUIT_KEYS_V1 = ["name", "model_sha256", "settings_sha256", "vk_sha256"];
+var CIRCUIT_KEYS = [...CIRCUIT_KEYS_V1, "id"];
+var TENSOR_KEYS = ["name", "dtype", "shape", "values", "hash"];
+var OUTPUT_KEYS = [...TENSOR_KEYS, "prediction"];
 var PROOF_KEYS = [
   "protocol",
   "instances",
@@ -808,8 +828,12 @@ var CARD_KEYS = [
   "param_hashes",
   "inputs",
   "outputs",
-  "prediction"
+  "prediction",
+  "batch_size"
 ];
+var CARD_TENSOR_KEYS = ["name", "dtype", "shape", "prediction"];
+var RULES = ["argmax", "values"];
+var FLOAT_DTYPES = ["float16", "bfloat16", "float32", "float64"];
 var VISIBILITIES = ["public", "private", "hashed", "fixed"];
 var HEX64 = /^[0-9a-f]{64}$/;
 var P = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
@@ -829,6 +853,16 @@ var product = (shape) => shape.reduce((a, x) => a * x, 1);
 var short = (h) => `${String(h).slice(0, 12)}\u2026`;
 var pyStr = (k) => k.includes("'") && !k.includes('"') ? JSON.stringify(k) : `'${k.replaceAll("'", "\\'")}'`;
 var NO_PREDICTION = "the bundle's prediction does not follow from the proven outputs";
+function pyRepr(x) {
+  if (x === null || x === void 0) return "None";
+  if (typeof x === "boolean") return x ? "True" : "False";
+  if (typeof x === "string") return pyStr(x);
+  if (typeof x === "bigint" || typeof x === "number") return dumpsPy(x);
+  if (Array.isArray(x)) return `[${x.map(pyRepr).join(", ")}]`;
+  return `{${Object.keys(x).map((k) => `${pyStr(k)}: ${pyRepr(x[k])}`).join(", ")}}`;
+}
+var pyType = (x) => x === null ? "NoneType" : typeof x === "bigint" ? "int" : typeof x === "number" ? "float" : typeof x === "string" ? "str" : typeof x === "boolean" ? "bool" : Array.isArray(x) ? "list" : "dict";
+var get = (o, k) => has(o, k) ? o[k] : null;
 function decodeText(bytes, what) {
   if (typeof bytes === "string") return bytes;
   try {
@@ -851,7 +885,9 @@ function parseCard(bytes) {
   const c = readJson(bytes, "circuit card");
   const bad = (why) => new VerdictError(`not a zkverify circuit card (${why})`);
   if (!isObj(c)) throw bad("expected a JSON object");
-  if (c.format !== CARD_FORMAT) throw bad(`format ${JSON.stringify(c.format ?? null)}, expected "${CARD_FORMAT}"`);
+  if (!CARD_FORMATS.includes(c.format)) {
+    throw bad(`format ${JSON.stringify(typeof c.format === "bigint" ? Number(c.format) : c.format ?? null)}, expected "${CARD_FORMAT}"`);
+  }
   const extra = Object.keys(c).find((k) => !CARD_KEYS.includes(k));
   if (extra !== void 0) throw bad(`unknown field ${extra}`);
   const card = { ...c, param_hashes: has(c, "param_hashes") ? c.param_hashes : [] };
@@ -868,13 +904,33 @@ function parseCard(bytes) {
   if (!Array.isArray(card.param_hashes) || !card.param_hashes.every((h) => typeof h === "string")) {
     throw bad("param_hashes: expected a list of strings");
   }
+  const strOrNull = (x) => x === null || x === void 0 || typeof x === "string";
   for (const k of ["inputs", "outputs"]) {
-    const ok = Array.isArray(card[k]) && card[k].every((t) => isObj(t) && Object.keys(t).length === 1 && Array.isArray(t.shape) && t.shape.every(isInt));
-    if (!ok) throw bad(`${k}: expected a list of {"shape": [ints]}`);
+    const ok = Array.isArray(card[k]) && card[k].every((t) => isObj(t) && Object.keys(t).every((key) => CARD_TENSOR_KEYS.includes(key)) && Array.isArray(t.shape) && t.shape.every(isInt) && strOrNull(t.name) && strOrNull(t.dtype) && (get(t, "prediction") === null || RULES.includes(t.prediction)));
+    if (!ok) throw bad(`${k}: expected a list of {"name", "dtype", "shape": [ints], "prediction"}`);
+    card[k] = card[k].map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== null)));
   }
-  if (!["argmax", "values"].includes(card.prediction)) throw bad('prediction: expected "argmax" or "values"');
+  if (get(card, "prediction") === null) delete card.prediction;
+  else if (!RULES.includes(card.prediction)) throw bad('prediction: expected "argmax" or "values"');
+  if (get(card, "batch_size") === null) delete card.batch_size;
+  else if (!isInt(card.batch_size)) throw bad("batch_size: expected an int");
   return card;
 }
+function cardTensors(card, key) {
+  const prefix = key === "inputs" ? "input" : "output";
+  return card[key].map((t, i) => {
+    const dtype = t.dtype || "float32";
+    return {
+      name: t.name || `${prefix}_${i}`,
+      dtype,
+      shape: t.shape,
+      size: product(t.shape.map(Number)),
+      integral: !FLOAT_DTYPES.includes(dtype)
+    };
+  });
+}
+var outputRules = (card) => card.outputs.map((t) => t.prediction || card.prediction || "values");
+var isLegacyCard = (card) => card.format === "zkverify.card/1";
 async function circuitId(card) {
   return sha256Hex(new TextEncoder().encode(canonicalJson(card)));
 }
@@ -941,34 +997,41 @@ function proofForEngine(proofBytes, instances) {
 function parseBundle(bytes) {
   const b = readJson(bytes, "proof bundle");
   if (!isObj(b)) throw new VerdictError("not a zkverify proof bundle (expected a JSON object)");
-  if (b.format !== BUNDLE_FORMAT) {
+  if (!BUNDLE_FORMATS.includes(b.format)) {
     throw new VerdictError(`not a zkverify proof bundle (format ${JSON.stringify(typeof b.format === "bigint" ? Number(b.format) : b.format ?? null)}, expected "${BUNDLE_FORMAT}")`);
   }
   return b;
 }
-function checkShape(b) {
-  const extra = Object.keys(b).find((k) => !BUNDLE_KEYS.includes(k));
+function checkShape(b, v1) {
+  const keys = v1 ? BUNDLE_KEYS_V1 : BUNDLE_KEYS;
+  const extra = Object.keys(b).find((k) => !keys.includes(k));
   if (extra !== void 0) throw new Invalid(extra, `unknown field ${pyStr(extra)} in the bundle`);
-  for (const k of ["ezkl_version", "circuit", "proof"]) {
+  const required = v1 ? ["ezkl_version", "circuit", "proof"] : ["kind", "ezkl_version", "circuit", "inputs", "outputs", "proof"];
+  for (const k of required) {
     if (!has(b, k)) throw new Invalid(k, `the bundle has no ${k}`);
+  }
+  if (!v1 && !BUNDLE_KINDS.includes(b.kind)) {
+    throw new Invalid("kind", `kind: ${pyRepr(b.kind)} is not a kind this verifier knows (${BUNDLE_KINDS.join(", ")})`);
   }
   for (const k of ["zkverify_version", "ezkl_version", "created_at"]) {
     if (has(b, k) && typeof b[k] !== "string") throw new Invalid(k, `${k}: expected a string`);
   }
   const c = b.circuit;
   if (!isObj(c)) throw new Invalid("circuit", "circuit: expected an object");
-  const extraC = Object.keys(c).find((k) => !CIRCUIT_KEYS.includes(k));
+  const extraC = Object.keys(c).find((k) => !(v1 ? CIRCUIT_KEYS_V1 : CIRCUIT_KEYS).includes(k));
   if (extraC !== void 0) throw new Invalid(`circuit.${extraC}`, `unknown field circuit.${pyStr(extraC)}`);
   if (has(c, "name") && typeof c.name !== "string") throw new Invalid("circuit.name", "circuit.name: expected a string");
-  for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
+  for (const k of ["model_sha256", "settings_sha256", "vk_sha256", ...v1 ? [] : ["id"]]) {
     if (typeof c[k] !== "string" || !HEX64.test(c[k])) {
       throw new Invalid(`circuit.${k}`, `circuit.${k}: expected 64 lowercase hex digits`);
     }
   }
-  for (const k of ["inputs", "outputs"]) {
-    const v = b[k] ?? null;
-    if (v !== null && !(Array.isArray(v) && v.every((row2) => Array.isArray(row2) && row2.every(isNum)))) {
-      throw new Invalid(k, `${k}: expected null or a list of lists of numbers`);
+  if (v1) {
+    for (const k of ["inputs", "outputs"]) {
+      const v = get(b, k);
+      if (v !== null && !(Array.isArray(v) && v.every((row2) => Array.isArray(row2) && row2.every(isNum)))) {
+        throw new Invalid(k, `${k}: expected null or a list of lists of numbers`);
+      }
     }
   }
   if (has(b, "visibility") && !(isObj(b.visibility) && Object.values(b.visibility).every((v) => typeof v === "string"))) {
@@ -976,11 +1039,14 @@ function checkShape(b) {
   }
   if (!isObj(b.proof)) throw new Invalid("proof", "proof: expected ezkl's proof object");
 }
-function checkCircuit(b, card) {
+function checkCircuit(b, card, id) {
   for (const k of ["model_sha256", "settings_sha256", "vk_sha256"]) {
     if (b.circuit[k] !== card[k]) {
       throw new Invalid(`circuit.${k}`, `the bundle belongs to another circuit (its ${k} ${short(b.circuit[k])} is not ${short(card[k])})`);
     }
+  }
+  if (has(b.circuit, "id") && b.circuit.id !== id) {
+    throw new Invalid("circuit.id", `the bundle belongs to another circuit (its id ${short(b.circuit.id)} is not ${short(id)})`);
   }
 }
 function checkProofObject(p) {
@@ -1005,74 +1071,180 @@ function checkProofObject(p) {
   }
   return { bytes, instances: inst, flat: inst.flat() };
 }
-function checkInstances(b, card, settings, vis, flat) {
-  const nIn = card.inputs.length;
-  const nOut = card.outputs.length;
-  const sizes = (ts) => ts.map((t) => product(t.shape.map(Number)));
-  const inSizes = sizes(card.inputs);
-  const outSizes = sizes(card.outputs);
+function decode(card, settings, vis, flat) {
+  const ins = cardTensors(card, "inputs");
+  const outs = cardTensors(card, "outputs");
   const sum = (xs) => xs.reduce((a, x) => a + x, 0);
-  const sec = {
-    inHashes: vis.input === "hashed" ? nIn : 0,
-    params: vis.param === "hashed" ? card.param_hashes.length : 0,
-    pubIn: vis.input === "public" ? sum(inSizes) : 0,
-    pubOut: vis.output === "public" ? sum(outSizes) : 0,
-    outHashes: vis.output === "hashed" ? nOut : 0
-  };
-  const want = sum(Object.values(sec));
+  const sec = [
+    ["input_hashes", vis.input === "hashed" ? ins.length : 0],
+    ["param_hashes", vis.param === "hashed" ? card.param_hashes.length : 0],
+    ["inputs", vis.input === "public" ? sum(ins.map((t) => t.size)) : 0],
+    ["outputs", vis.output === "public" ? sum(outs.map((t) => t.size)) : 0],
+    ["output_hashes", vis.output === "hashed" ? outs.length : 0]
+  ];
+  const want = sum(sec.map(([, n]) => n));
   if (flat.length !== want) {
     throw new Invalid("proof.instances", `the proof has ${flat.length} public instances, this circuit has ${want}`);
   }
+  const out = {};
   let at = 0;
-  const take = (n) => flat.slice(at, at += n);
-  const inputHashes = take(sec.inHashes);
-  const params = take(sec.params);
-  const pubIn = take(sec.pubIn);
-  const pubOut = take(sec.pubOut);
-  const outputHashes = take(sec.outHashes);
-  if (params.some((h, i) => h !== card.param_hashes[i])) {
+  for (const [name, n] of sec) out[name] = flat.slice(at, at += n);
+  for (const [key, tensors, scales] of [
+    ["inputs", ins, settings.model_input_scales],
+    ["outputs", outs, settings.model_output_scales]
+  ]) {
+    const sc = (Array.isArray(scales) ? scales : []).map(Number);
+    if (sc.length !== tensors.length) {
+      throw new VerdictError(`settings.json: ${sc.length} ${key} scales for the card's ${tensors.length} ${key}`);
+    }
+    const felts = out[key];
+    let k = 0;
+    out[key] = vis[key.slice(0, -1)] !== "public" ? null : tensors.map((t, i) => {
+      const vals = felts.slice(k, k += t.size).map((f) => signed(leToBig(f)));
+      return { felts: vals, scale: sc[i], typed: vals.map((v) => typedValue(v, sc[i], t)) };
+    });
+  }
+  out.tensors = { inputs: ins, outputs: outs };
+  for (const key of ["input_hashes", "output_hashes"]) if (out[key].length === 0) out[key] = null;
+  return out;
+}
+function typedValue(v, scale, t) {
+  if (t.dtype === "bool" && scale === 0 && (v === 0n || v === 1n)) return v === 1n;
+  if (t.integral && scale === 0) return v;
+  return Number(v) / 2 ** scale;
+}
+function sameValue(c, v, scale, t) {
+  if (t.dtype === "bool" && scale === 0 && (v === 0n || v === 1n)) return typeof c === "boolean" && (c ? 1n : 0n) === v;
+  return isNum(c) && claimMatches(c, v, scale);
+}
+var asKey = (x) => typeof x === "boolean" ? x ? 1n : 0n : x;
+function argmaxOf(values) {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (asKey(values[i]) > asKey(values[best])) best = i;
+  return best;
+}
+function argmaxRows(values, shape) {
+  const last = (shape.length ? Number(shape[shape.length - 1]) : values.length) || 1;
+  const picks = [];
+  for (let i = 0; i < values.length; i += last) picks.push(BigInt(argmaxOf(values.slice(i, i + last))));
+  return picks.length === 1 ? picks[0] : picks;
+}
+function outputPrediction(rule, t, typed, legacy) {
+  if (typed === null || rule !== "argmax") return null;
+  return legacy ? BigInt(argmaxOf(typed)) : argmaxRows(typed, t.shape);
+}
+function samePrediction(claimed, proven) {
+  if (proven === null) return claimed === null;
+  if (typeof proven === "bigint") return isInt(claimed) && claimed === proven;
+  return Array.isArray(claimed) && claimed.length === proven.length && claimed.every((c, i) => isInt(c) && c === proven[i]);
+}
+function provenPredictions(card, proven) {
+  if (proven.outputs === null) return null;
+  const legacy = isLegacyCard(card);
+  const rules = outputRules(card);
+  const out = {};
+  proven.tensors.outputs.forEach((t, i) => {
+    const typed = proven.outputs[i].typed;
+    const p = outputPrediction(rules[i], t, typed, legacy);
+    out[t.name] = p === null ? typed : p;
+  });
+  return out;
+}
+function summaryPrediction(predictions) {
+  if (predictions === null) return null;
+  const vals = Object.values(predictions);
+  return vals.length === 1 ? vals[0] : predictions;
+}
+function checkEntries(raw, key, proven, rules, legacy) {
+  const tensors = proven.tensors[key];
+  if (!Array.isArray(raw) || raw.length !== tensors.length) {
+    throw new Invalid(key, `${key}: expected a list of the circuit's ${tensors.length} ${key} (got ${Array.isArray(raw) ? raw.length : pyType(raw)})`);
+  }
+  const allowed = rules !== null ? OUTPUT_KEYS : TENSOR_KEYS;
+  const decoded = proven[key];
+  const hashes = proven[`${key.slice(0, -1)}_hashes`];
+  raw.forEach((e, i) => {
+    const t = tensors[i];
+    const at = `${key}[${i}]`;
+    if (!isObj(e)) throw new Invalid(at, `${at}: expected an object`);
+    const extra = Object.keys(e).find((k) => !allowed.includes(k));
+    if (extra !== void 0) throw new Invalid(`${at}.${extra}`, `unknown field ${at}.${extra}`);
+    if (get(e, "name") !== t.name || get(e, "dtype") !== t.dtype) {
+      throw new Invalid(at, `${at}: is ${pyRepr(get(e, "name"))} ${pyRepr(get(e, "dtype"))}, the circuit's is ${pyRepr(t.name)} ${pyRepr(t.dtype)}`);
+    }
+    const shape = get(e, "shape");
+    if (!(Array.isArray(shape) && shape.every(isInt) && shape.length === t.shape.length && shape.every((d, j) => d === t.shape[j]))) {
+      throw new Invalid(`${at}.shape`, `${at}.shape: expected [${t.shape.join(", ")}]`);
+    }
+    const values = get(e, "values");
+    if (decoded === null) {
+      if (values !== null) {
+        throw new Invalid(`${at}.values`, `${at}.values: the ${key} are not public in this circuit; expected null`);
+      }
+    } else {
+      const { felts, scale } = decoded[i];
+      if (!(Array.isArray(values) && values.length === felts.length && values.every((c, j) => sameValue(c, felts[j], scale, t)))) {
+        throw new Invalid(`${at}.values`, `${at}.values: do not match the public ${key} in the proof`);
+      }
+    }
+    const wantHash = hashes !== null ? hashes[i] : null;
+    if (get(e, "hash") !== wantHash) {
+      throw new Invalid(`${at}.hash`, `${at}.hash: expected ${wantHash === null ? "null" : "the proof instance"}`);
+    }
+    if (rules !== null) {
+      const want = outputPrediction(rules[i], t, decoded === null ? null : decoded[i].typed, legacy);
+      if (!samePrediction(get(e, "prediction"), want)) {
+        throw new Invalid(`${at}.prediction`, `${at}.prediction: does not follow from the proven outputs`);
+      }
+    }
+  });
+}
+function claimsHold(claimed, decoded) {
+  if (claimed === null || decoded === null) return claimed === null && decoded === null;
+  return Array.isArray(claimed) && claimed.length === decoded.length && claimed.every((row2, i) => Array.isArray(row2) && row2.length === decoded[i].felts.length && row2.every((c, j) => isNum(c) && claimMatches(c, decoded[i].felts[j], decoded[i].scale)));
+}
+function checkClaimsV1(b, card, proven, predicted) {
+  if (card.outputs.length !== 1) {
+    throw new Invalid("format", `a ${BUNDLE_FORMAT_V1} bundle cannot state the ${card.outputs.length} outputs of this circuit`);
+  }
+  for (const k of ["inputs", "outputs"]) {
+    if (!claimsHold(get(b, k), proven[k])) {
+      throw new Invalid(k, `the bundle's ${k} do not match the public ${k} in the proof`);
+    }
+  }
+  const claimed = get(b, "prediction");
+  const ok = Array.isArray(predicted) ? Array.isArray(claimed) && claimed.length === predicted.length && claimed.every((c, i) => isNum(c) && c == predicted[i]) : samePrediction(claimed, predicted);
+  if (!ok) throw new Invalid("prediction", NO_PREDICTION);
+}
+function checkInstances(b, card, settings, vis, flat) {
+  const proven = decode(card, settings, vis, flat);
+  if (proven.param_hashes.length !== card.param_hashes.length || proven.param_hashes.some((h, i) => h !== card.param_hashes[i])) {
     throw new Invalid("proof.instances", "the weights are not the circuit's (the params-hash instance differs from the one recorded at build)");
   }
-  const tensors = (felts, szs, scales) => {
-    let k = 0;
-    return szs.map((n, i) => ({
-      values: felts.slice(k, k += n).map((f) => signed(leToBig(f))),
-      scale: Number(scales?.[i] ?? 0)
-    }));
-  };
-  const provenIn = sec.pubIn ? tensors(pubIn, inSizes, settings.model_input_scales) : null;
-  const provenOut = sec.pubOut ? tensors(pubOut, outSizes, settings.model_output_scales) : null;
-  for (const [k, proven2] of [["inputs", provenIn], ["outputs", provenOut]]) {
-    const claimed = b[k] ?? null;
-    const what = k === "inputs" ? "public inputs" : "public outputs";
-    const same = proven2 === null ? claimed === null : claimed !== null && claimed.length === proven2.length && claimed.every((row2, i) => row2.length === proven2[i].values.length && row2.every((c, j) => claimMatches(c, proven2[i].values[j], proven2[i].scale)));
-    if (!same) throw new Invalid(k, `the bundle's ${k} do not match the ${what} in the proof`);
+  const predictions = provenPredictions(card, proven);
+  const prediction = summaryPrediction(predictions);
+  if (b.format !== BUNDLE_FORMAT_V1) {
+    if (b.kind !== "single") throw new Invalid("kind", `kind: this circuit's bundles are 'single', not ${pyRepr(b.kind)}`);
+    if (get(b, "batch") !== null) throw new Invalid("batch", "batch: this circuit is not batched; expected no batch");
   }
-  const flatOut = provenOut === null ? null : provenOut.flatMap((t) => t.values.map((v) => ({ v, scale: t.scale })));
-  const p = has(b, "prediction") ? b.prediction : null;
-  let proven = null;
-  if (flatOut !== null && card.prediction === "argmax") {
-    let best = 0;
-    const gt = (x, y) => x.v * 2n ** BigInt(y.scale) > y.v * 2n ** BigInt(x.scale);
-    for (let i = 1; i < flatOut.length; i++) if (gt(flatOut[i], flatOut[best])) best = i;
-    proven = best;
-    if (!(isInt(p) && p === BigInt(best))) {
-      throw new Invalid("prediction", NO_PREDICTION);
-    }
-  } else if (flatOut !== null) {
-    const ok = Array.isArray(p) && p.length === flatOut.length && p.every((c, i) => isNum(c) && claimMatches(c, flatOut[i].v, flatOut[i].scale));
-    if (!ok) throw new Invalid("prediction", NO_PREDICTION);
-  } else if (p !== null) {
-    throw new Invalid("prediction", NO_PREDICTION);
+  if (b.format === BUNDLE_FORMAT_V1) {
+    checkClaimsV1(b, card, proven, prediction);
+  } else {
+    const legacy = isLegacyCard(card);
+    checkEntries(b.inputs, "inputs", proven, null, legacy);
+    checkEntries(b.outputs, "outputs", proven, outputRules(card), legacy);
   }
-  const floats = (ts) => ts === null ? null : ts.map((t) => t.values.map((v) => Number(v) / 2 ** t.scale));
-  const outputs = floats(provenOut);
+  const typed = (ts) => ts === null ? null : ts.map((t) => t.typed);
   return {
-    inputs: floats(provenIn),
-    outputs,
-    prediction: proven !== null ? proven : outputs === null ? null : outputs.flat(),
-    input_hashes: vis.input === "hashed" ? inputHashes : null,
-    output_hashes: vis.output === "hashed" ? outputHashes : null
+    // by_output: each output's prediction by name; predictions: one per real input (one here).
+    inputs: typed(proven.inputs),
+    outputs: typed(proven.outputs),
+    prediction,
+    by_output: predictions,
+    predictions: prediction === null ? null : [prediction],
+    batch: null,
+    input_hashes: proven.input_hashes,
+    output_hashes: proven.output_hashes
   };
 }
 var FREIVALDS_REFUSAL = "this circuit checks matrix products with Freivalds' algorithm (ezkl 23), which the browser verifier (engine 21) cannot check: verify it with `zkverify verify`, or rebuild it with --run-arg disable_freivalds=true";
@@ -1089,8 +1261,15 @@ async function decide(files, proofCheck) {
     inputs: null,
     outputs: null,
     prediction: null,
+    predictions: null,
+    by_output: null,
+    batch: null,
     input_hashes: null,
     output_hashes: null,
+    input_names: null,
+    output_names: null,
+    output_rules: null,
+    format: null,
     weights_bound: null,
     srs: null,
     verify_ms: null
@@ -1103,6 +1282,9 @@ async function decide(files, proofCheck) {
       throw new VerdictError(`the circuit card is not the one expected: it hashes to circuit id ${short(v.circuit_id)}, expected ${short(files.circuitId)}`);
     }
     v.weights_bound = ["fixed", "hashed"].includes(card.visibility.param);
+    v.input_names = cardTensors(card, "inputs").map((t) => t.name);
+    v.output_names = cardTensors(card, "outputs").map((t) => t.name);
+    v.output_rules = outputRules(card);
     const [settingsSha, vkSha, srsSha] = await Promise.all(
       [files.settings, files.vk, files.srs].map((f) => sha256Hex(f))
     );
@@ -1134,12 +1316,16 @@ async function decide(files, proofCheck) {
     if (vis.param === "hashed" && card.param_hashes.length === 0) {
       throw new VerdictError("the card records no params hash for a circuit with hashed params");
     }
+    if (card.batch_size !== void 0) {
+      throw new VerdictError("this circuit is batched (several inferences per proof), which the browser verifier does not check yet: verify it with `zkverify verify`");
+    }
     if ((settings.einsum_params?.total_einsum_col_size ?? 0) > 0) {
       throw new VerdictError(FREIVALDS_REFUSAL);
     }
     const b = parseBundle(files.bundle);
-    checkShape(b);
-    checkCircuit(b, card);
+    v.format = b.format;
+    checkShape(b, b.format === BUNDLE_FORMAT_V1);
+    checkCircuit(b, card, v.circuit_id);
     const proof = checkProofObject(b.proof);
     v.proof_hash = await proofHash(proof.bytes, proof.flat);
     const claimedVis = has(b, "visibility") ? b.visibility : {};
@@ -1272,7 +1458,20 @@ function showDetails(rows) {
   $("details").replaceChildren(...rows.map(([l, v, c]) => row(l, v, c)));
   $("details-box").hidden = rows.length === 0;
 }
-var fmt = (tensors) => tensors.map((t) => `[${t.join(", ")}]`).join(" ");
+var fmtValues = (vals) => `[${vals.map(String).join(", ")}]`;
+function predictionText(p, rule) {
+  if (rule !== "argmax") return `${fmtValues(p)}`;
+  return Array.isArray(p) ? `classes ${fmtValues(p)}` : `class ${p}`;
+}
+function provesText(v) {
+  if (v.by_output === null) return "";
+  const names = Object.keys(v.by_output);
+  const each = names.map((n) => predictionText(v.by_output[n], v.output_rules[v.output_names.indexOf(n)]));
+  if (names.length === 1) {
+    return v.output_rules[0] === "argmax" ? `: proves ${each[0]}` : `: proves outputs ${each[0]}`;
+  }
+  return `: proves ${names.map((n, i) => `${n} = ${each[i]}`).join("; ")}`;
+}
 var SRS_TEXT = {
   ceremony: "ceremony (the file is one of the KZG ceremony SRS files ezkl publishes)",
   "local-dev": "local-dev (generated locally: whoever made it could forge proofs; for development only)",
@@ -1289,13 +1488,23 @@ function detailRows(v, source) {
   }
   if (v.verdict === "invalid") rows.push(["rejected field", v.field]);
   if (v.verdict === "valid") {
-    if (v.input_hashes) rows.push(["input hashes (proven)", v.input_hashes.join(" "), "hash"]);
-    rows.push(["public inputs (proven)", v.inputs === null ? "not public" : fmt(v.inputs)]);
-    rows.push(["public outputs (proven)", v.outputs === null ? "not public" : fmt(v.outputs)]);
-    if (v.output_hashes) rows.push(["output hashes (proven)", v.output_hashes.join(" "), "hash"]);
-    if (v.prediction !== null) {
-      rows.push(["prediction (proven)", typeof v.prediction === "number" ? `class ${v.prediction} (argmax of the proven outputs)` : `[${v.prediction.join(", ")}]`]);
+    for (const [dir, names, values, hashes] of [
+      ["input", v.input_names, v.inputs, v.input_hashes],
+      ["output", v.output_names, v.outputs, v.output_hashes]
+    ]) {
+      names.forEach((name, i) => {
+        if (values !== null) rows.push([`${dir} ${name} (proven)`, fmtValues(values[i])]);
+        else if (hashes !== null) rows.push([`${dir} ${name} hash (proven)`, hashes[i], "hash"]);
+        else rows.push([`${dir} ${name}`, "private (not in the proof's public instances)"]);
+      });
     }
+    v.output_names.forEach((name, i) => {
+      if (v.by_output === null || v.output_rules[i] !== "argmax") return;
+      const p = v.by_output[name];
+      const label = v.output_names.length === 1 ? "prediction (proven)" : `prediction ${name} (proven)`;
+      const how = Array.isArray(p) ? "argmax over the last axis, one per row" : "argmax of the proven outputs";
+      rows.push([label, `${predictionText(p, "argmax")} (${how})`]);
+    });
   }
   if (v.proof_hash !== null) rows.push(["proof hash", v.proof_hash, "hash"]);
   if (v.verify_ms !== null) rows.push(["time", `${v.verify_ms} ms to verify (${v.ms} ms in all)`]);
@@ -1325,8 +1534,7 @@ async function check() {
   }
   if (stale()) return;
   if (v.verdict === "valid") {
-    const p = v.prediction;
-    const what = p === null ? "" : typeof p === "number" ? `: proves class ${p}` : `: proves outputs [${p.join(", ")}]`;
+    const what = provesText(v);
     const unbound = v.weights_bound ? "" : " (the weights are not bound: any weights of this architecture would verify)";
     setVerdict("valid", `valid: the proof verifies for circuit "${v.circuit}"${what}${unbound}`);
   } else {
