@@ -67,6 +67,14 @@ def run(click_main: Callable[..., Any], args: Sequence[str] | None, prog_name: s
     debug = debug_requested(argv)
     _state["json"] = "--json" in argv
     try:
+        _run(click_main, argv, prog_name, debug, **extra)
+    finally:
+        _state["json"] = False  # a command group invoked directly (tests) must not inherit it
+
+
+def _run(click_main: Callable[..., Any], argv: list[str], prog_name: str | None, debug: bool,
+         **extra: Any) -> NoReturn:
+    try:
         rv = click_main(argv, prog_name, standalone_mode=False, **extra)
     except ZkVerifyError as e:
         if debug:

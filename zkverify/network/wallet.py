@@ -8,6 +8,7 @@ or put in an error message (errors name the file, not its content).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +57,14 @@ class Wallet:
         client = RpcClient(rpc_url)
         if private_key is None:
             return cls(client, client.sender())
-        from eth_account import Account
-
+        limit = sys.getrecursionlimit()
+        try:
+            from eth_account import Account
+        finally:
+            # py_ecc (imported by eth-account) raises the limit to 100000 for the whole process:
+            # then a node's JSON parser would recurse that deep on a nested body and could
+            # overflow the C stack instead of refusing it (400).
+            sys.setrecursionlimit(limit)
         account = Account.from_key(private_key)
         return cls(client, str(account.address), account)
 
