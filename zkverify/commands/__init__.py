@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("doctor", "doctor"),
     ("fetch", "fetch"),
     ("mcp", "mcp"),
+    ("evaluate", "evaluate"),
 ]
 
 
