@@ -223,6 +223,8 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
     if require_ceremony_srs and provenance != "ceremony":
         policy = (f"--require-ceremony-srs: the circuit's SRS is {provenance}, not the KZG "
                   f"ceremony's (sha256 {card.srs_sha256[:12]}…)")
+    if card.batch_size:  # padding never counts: a batched verdict predicts its real inputs
+        predicted, predictions = per_input, None
     return Verdict(True, "", None, proof_hash=proof_hash, inputs=proven["inputs"],
                    outputs=proven["outputs"], prediction=predicted, by_output=predictions,
                    predictions=per_input,

@@ -815,6 +815,7 @@ var PROOF_KEYS = [
   "timestamp",
   "version"
 ];
+var PAGE_REFUSED_KINDS = [["evaluation", "this is an evaluation circuit (zkverify evaluate)"]];
 var CARD_KEYS = [
   "format",
   "name",
@@ -887,6 +888,11 @@ function parseCard(bytes) {
   if (!isObj(c)) throw bad("expected a JSON object");
   if (!CARD_FORMATS.includes(c.format)) {
     throw bad(`format ${JSON.stringify(typeof c.format === "bigint" ? Number(c.format) : c.format ?? null)}, expected "${CARD_FORMAT}"`);
+  }
+  for (const [key, what] of PAGE_REFUSED_KINDS) {
+    if (has(c, key) && c[key] !== null) {
+      throw new VerdictError(`${what}: verify its bundles with \`zkverify verify\`; this page does not check them`);
+    }
   }
   const extra = Object.keys(c).find((k) => !CARD_KEYS.includes(k));
   if (extra !== void 0) throw bad(`unknown field ${extra}`);
@@ -1289,12 +1295,12 @@ function checkInstances(b, card, settings, vis, flat) {
   }
   const typed = (ts) => ts === null ? null : ts.map((t) => t.typed);
   return {
-    // by_output: each output's prediction by name (over the whole batched tensor, padding
-    // included); predictions: one entry per real input; batch: {size, real} of a batched circuit.
+    // by_output: each output's prediction by name; predictions: one entry per real input; a
+    // batched circuit's prediction is that list and it has no by_output (padding never counts).
     inputs: typed(proven.inputs),
     outputs: typed(proven.outputs),
-    prediction,
-    by_output: predictions,
+    prediction: batchSize(card) === null ? prediction : perInput,
+    by_output: batchSize(card) === null ? predictions : null,
     predictions: perInput,
     batch: batchSize(card) === null ? null : { size: batchSize(card), real },
     input_hashes: proven.input_hashes,
@@ -1551,7 +1557,8 @@ function detailRows(v, source) {
   if (v.verdict === "valid" && v.batch !== null) {
     const { size, real } = v.batch;
     const pad = Number(size) - Number(real);
-    rows.push(["batch", `${plural(Number(real), "real input")} in a batch of ${size}` + (pad === 0 ? "" : ` (the last ${plural(pad, "row")}: padding, never counted as predictions)`)]);
+    const how = v.inputs !== null ? "checked to be copies of input 1" : "on the bundle's word: the inputs are not public, so the rows cannot be compared";
+    rows.push(["batch", `${plural(Number(real), "real input")} in a batch of ${size}` + (pad === 0 ? "" : ` (the last ${plural(pad, "row")}: padding, ${how}; never counted as predictions)`)]);
     (v.predictions ?? []).forEach((p, r) => rows.push([`prediction, input ${r + 1} (proven)`, inputText(v, p)]));
   }
   if (v.verdict === "valid") {
