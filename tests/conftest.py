@@ -66,7 +66,9 @@ def tiny_bundle_path(tiny_circuit: CircuitDir, tmp_path_factory: pytest.TempPath
 @pytest.fixture()
 def tiny_bundle(tiny_bundle_path: Path) -> ProofBundle:
     """A fresh ProofBundle object each test (safe to modify)."""
-    return ProofBundle.load(tiny_bundle_path)
+    bundle = ProofBundle.load(tiny_bundle_path)
+    assert isinstance(bundle, ProofBundle)  # prove writes zkverify.proof-bundle/2
+    return bundle
 
 
 @pytest.fixture()

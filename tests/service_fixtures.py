@@ -20,7 +20,7 @@ import uvicorn
 
 from zkverify.manifest import CircuitDir
 from zkverify.service import create_app
-from zkverify.verdict import decode, prediction
+from zkverify.verdict import decode, tensor_claims
 
 from .netutil import free_port
 
@@ -123,11 +123,11 @@ def tampered(bundle: dict[str, Any], how: str, cd: CircuitDir) -> dict[str, Any]
     b = copy.deepcopy(bundle)
     p = b["proof"]
     if how == "outputs":
-        b["outputs"][0][0] += 0.5
+        b["outputs"][0]["values"][0] += 0.5
     elif how == "inputs":
-        b["inputs"][0][1] -= 0.25
+        b["inputs"][0]["values"][1] -= 0.25
     elif how == "prediction":
-        b["prediction"] = 1 - b["prediction"]
+        b["outputs"][0]["prediction"] = 1 - b["outputs"][0]["prediction"]
     elif how in ("instance", "refollow"):
         # The proof now claims another last public output ("refollow": whatever the instances
         # already say), and the bundle's claims follow it: only the proof itself can tell.
@@ -136,8 +136,7 @@ def tampered(bundle: dict[str, Any], how: str, cd: CircuitDir) -> dict[str, Any]
             p["instances"][0][-1] = f"{(last + 1) % 256:02x}" + p["instances"][0][-1][2:]
         card = cd.load_card()
         proven = decode(card, cd.settings_json(), [f for col in p["instances"] for f in col])
-        b["inputs"], b["outputs"] = proven["inputs"], proven["outputs"]
-        b["prediction"] = prediction(card, proven["outputs"])
+        b["inputs"], b["outputs"] = tensor_claims(card, proven)
     elif how == "proof_bytes":
         p["proof"][40] = (p["proof"][40] + 1) % 256
         hex_proof = bytes(p["proof"]).hex()

@@ -42,7 +42,7 @@ def test_prove_and_verify_from_paths_and_values(tiny_circuit: CircuitDir, tmp_pa
     bundle = zkverify.prove(tiny_circuit.path, tiny_circuit.input, tmp_path / "p.json")
     verdict = zkverify.verify(tiny_circuit.path, tmp_path / "p.json")
     assert verdict and verdict.valid and verdict.exit_code == 0
-    assert verdict.prediction == bundle.prediction and verdict.outputs == bundle.outputs
+    assert verdict.prediction == bundle.prediction and verdict.outputs == bundle.output_values
     x = json.loads(tiny_circuit.input.read_text())["input_data"][0]
     again = zkverify.prove(str(tiny_circuit.path), np.asarray(x).reshape(1, 4), tmp_path)
     assert (tmp_path / "input.proof.json").is_file()  # an existing directory gets a file inside
@@ -53,9 +53,9 @@ def test_prove_and_verify_from_paths_and_values(tiny_circuit: CircuitDir, tmp_pa
 def test_an_invalid_verdict_is_falsy_and_states_nothing_claimed(tiny_circuit: CircuitDir,
                                                                 tiny_bundle_path: Path) -> None:
     data = json.loads(tiny_bundle_path.read_text())
-    data["prediction"] = 1 - data["prediction"]
+    data["outputs"][0]["prediction"] = 1 - data["outputs"][0]["prediction"]
     verdict = zkverify.verify(tiny_circuit.path, data)
-    assert not verdict and verdict.exit_code == 1 and verdict.field == "prediction"
+    assert not verdict and verdict.exit_code == 1 and verdict.field == "outputs[0].prediction"
     assert verdict.prediction is None and verdict.outputs is None
 
 

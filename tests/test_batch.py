@@ -52,17 +52,17 @@ def test_jsonl_batch_reports_bad_input_and_proves_the_rest(tiny_circuit: Circuit
     assert result.exit_code == 1, result.output
     assert result.output.splitlines()[0].startswith(
         "5 inputs: 4 proved, 0 skipped (already proved), 1 failed in ")
-    assert f"  failed #1: {src}:2: expected 4 values for input shape [1, 4], got 2" in result.output
+    assert f"  failed #1: {src}:2: expected 4 values for shape [1, 4], got 2" in result.output
     assert sorted(bundles(out)) == [0, 2, 3, 4]
     assert_all_valid(tiny_circuit, out)
     summary = json.loads((out / SUMMARY).read_text())
     assert (summary["count"], summary["ok"], summary["failed"], summary["skipped"]) == (5, 4, 1, 0)
     assert summary["proofs_per_minute"] > 0
     assert summary["prove_seconds_vs_estimate"] > 0  # how far the cost model was off
-    assert summary["failures"] == [{"index": 1, "error": f"{src}:2: expected 4 values for input "
-                                                         f"shape [1, 4], got 2"}]
+    assert summary["failures"] == [{"index": 1, "error": f"{src}:2: expected 4 values for shape "
+                                                         f"[1, 4], got 2"}]
     # Input 4 came as {"input_data": ...}: the bundle records exactly those public inputs.
-    assert bundles(out)[4].inputs == [[0.5, -0.5, 0.25, 0.0]]
+    assert bundles(out)[4].input_values == [[0.5, -0.5, 0.25, 0.0]]
 
 
 def test_resume_skips_valid_bundles_and_reproves_damaged_ones(tiny_circuit: CircuitDir,
@@ -74,7 +74,8 @@ def test_resume_skips_valid_bundles_and_reproves_damaged_ones(tiny_circuit: Circ
     hashes = {i: b.proof_hash() for i, b in bundles(out).items()}
     (out / bundle_name(0)).unlink()
     damaged = json.loads((out / bundle_name(1)).read_text())
-    damaged["prediction"] = 1 - damaged["prediction"]  # parses fine, but is not what we wrote
+    damaged["outputs"][0]["prediction"] = 1 - damaged["outputs"][0]["prediction"]  # parses fine,
+    # but is not what we wrote
     (out / bundle_name(1)).write_text(json.dumps(damaged))
     rows = good_rows(4, seed=1)
     rows[2] = [0.0, 0.0, 0.0, 0.0]  # a changed input must not keep its old proof
@@ -83,7 +84,7 @@ def test_resume_skips_valid_bundles_and_reproves_damaged_ones(tiny_circuit: Circ
     assert (second["ok"], second["skipped"], second["failed"]) == (3, 1, 0)
     after = {i: b.proof_hash() for i, b in bundles(out).items()}
     assert after[3] == hashes[3] and all(after[i] != hashes[i] for i in (0, 1, 2))
-    assert bundles(out)[2].inputs == [[0.0, 0.0, 0.0, 0.0]]
+    assert bundles(out)[2].input_values == [[0.0, 0.0, 0.0, 0.0]]
     assert_all_valid(tiny_circuit, out)
 
 
@@ -133,7 +134,7 @@ def test_npy_batch_on_two_workers_matches_in_process(tiny_circuit: CircuitDir, t
     arr = np.asarray(good_rows(4, seed=3)).reshape(4, 1, 4)
     arr[2, 0, 1] = np.nan
     np.save(tmp_path / "in.npy", arr)
-    assert is_batch_input(tmp_path / "in.npy", (1, 4))
+    assert is_batch_input(tmp_path / "in.npy", tiny_circuit.load_card().input_tensors())
     local = run_batch(tiny_circuit.path, tmp_path / "in.npy", tmp_path / "local")
     pool = run_batch(tiny_circuit.path, tmp_path / "in.npy", tmp_path / "pool", workers=2)
     assert (pool["backend"], pool["workers"], pool["ok"], pool["failed"]) == ("pool", 2, 3, 1)
@@ -150,7 +151,7 @@ def test_npy_batch_on_two_workers_matches_in_process(tiny_circuit: CircuitDir, t
 
 def test_single_npy_input_keeps_single_mode(tiny_circuit: CircuitDir, tmp_path: Path) -> None:
     np.save(tmp_path / "one.npy", np.asarray(good_rows(1)).reshape(1, 4))
-    assert not is_batch_input(tmp_path / "one.npy", (1, 4))
+    assert not is_batch_input(tmp_path / "one.npy", tiny_circuit.load_card().input_tensors())
     runner = CliRunner()
     res = runner.invoke(cli, ["prove", str(tiny_circuit.path), str(tmp_path / "one.npy"),
                               "-o", str(tmp_path / "p.json"), "--workers", "2"])

@@ -591,6 +591,22 @@ def _named_rows_of(card: Any, case: dict[str, Any]) -> dict[str, str]:
                 rows[f"{d} {t.name} hash (proven)"] = h
             else:
                 rows[f"{d} {t.name}"] = "private (not in the proof's public instances)"
+    if card.batch_size:
+        # One line per real input (the padding rows are never predictions), from the claims.
+        from zkverify.manifest import ProofBundle
+
+        rules = dict(zip([t.name for t in card.output_tensors()], card.output_rules(), strict=True))
+
+        def text(p: Any, rule: str) -> str:
+            if rule != "argmax":
+                return show(p)
+            return f"classes {show(p)}" if isinstance(p, list) else f"class {p}"
+
+        for r, p in enumerate(ProofBundle.model_validate(b).predictions or []):
+            rows[f"prediction, input {r + 1} (proven)"] = (
+                text(p, next(iter(rules.values()))) if len(rules) == 1
+                else "; ".join(f"{n} = {text(p[n], rule)}" for n, rule in rules.items()))
+        return rows
     for i, (t, rule) in enumerate(zip(card.output_tensors(), card.output_rules(), strict=True)):
         # A valid bundle's claims are what was proven.
         p = b.get("prediction") if b["format"] == "zkverify.proof-bundle/1" else b["outputs"][i]["prediction"]
@@ -629,5 +645,33 @@ def test_page_names_each_output_of_a_two_output_circuit(
     assert d["input ids (proven)"] == show(b["inputs"][1]["values"])  # integers stay integers
     assert d["prediction scores (proven)"].startswith("classes [")
     assert "prediction total (proven)" not in d
+    assert p.errors == []
+    p.close()
+
+
+def test_page_shows_one_line_per_real_input_of_a_batched_proof(
+    browser: Any, static_site: str, tmp_path: Path
+) -> None:
+    """A batched proof (B = 4) of 2 inputs: the verdict line counts the real inputs, the details
+    show one prediction line per real input and never a padding row's."""
+    case = read_json(VECTORS / "cases" / "batched_valid_real_2.json")
+    preds = case["expect"]["predictions"]
+    p = Page(browser, static_site + "index.html")
+    p.pick_circuit(VECTORS / "circuits" / "batched")
+    text = p.verdict(write(tmp_path / "bundle.json", bundle_bytes(case)))
+    assert text == ('valid: the proof verifies for circuit "batched": proves 2 inputs in a batch '
+                    'of 4 (one line per input below)')
+    d = p.details()
+    assert d["batch"] == ("2 real inputs in a batch of 4 (the last 2 rows: padding, checked to be "
+                          "copies of input 1; never counted as predictions)")
+    show = lambda vals: "[" + ", ".join(_js_value(x) for x in vals) + "]"  # noqa: E731
+    lines = {k: v for k, v in d.items() if k.startswith("prediction")}
+    assert lines == {f"prediction, input {r + 1} (proven)":
+                     f"scores = class {q['scores']}; total = {show(q['total'])}"
+                     for r, q in enumerate(preds)}
+    # The padding is refused where the inputs are public.
+    text = p.verdict(write(tmp_path / "real1.json", bundle_bytes(
+        read_json(VECTORS / "cases" / "batched_real_lowered_to_1.json"))))
+    assert text.startswith("invalid: batch.real: input 0's rows after the first 1 are not copies")
     assert p.errors == []
     p.close()

@@ -151,7 +151,7 @@ def test_npy_calibration_data_is_what_the_report_measured(
     proof = tmp_path / "worst.proof.json"
     r = run("prove", cd.path, tmp_path / f"in{worst}.json", "-o", proof)
     assert r.exit_code == 0, (r.stdout, r.stderr)
-    proven = np.asarray(ProofBundle.load(proof).outputs, dtype=np.float64).reshape(-1)
+    proven = np.asarray(ProofBundle.load(proof).output_values, dtype=np.float64).reshape(-1)
     assert proven == pytest.approx(circuit[worst], rel=1e-9, abs=1e-12)
     assert float(err[worst].max()) == pytest.approx(q["max_abs_error"], rel=1e-6, abs=1e-12)
     v = run("verify", cd.path, proof)

@@ -49,20 +49,25 @@ def assert_answer(case: dict[str, Any], got: dict[str, Any]) -> None:
         assert v.circuit == case["circuit"]  # the card's name, never the bundle's
         # What the case pins of a valid verdict: proven values only, named as the card names them.
         for key in ("prediction", "by_output", "inputs", "outputs", "input_names",
-                    "output_names", "format"):
+                    "output_names", "format", "predictions", "batch"):
             if key in want:
                 assert getattr(v, key) == want[key], (case["name"], key)
     else:  # an invalid verdict reports nothing the bundle claims
         assert v.prediction is None and v.outputs is None and v.inputs is None
+        assert v.predictions is None and v.batch is None
 
 
 def test_vectors_exist() -> None:
     names = {load(p)["name"] for p in CASES}
-    assert len(CASES) >= 100 and {"valid", "v2_valid_two_io", "v2_valid_no_input"} <= names
+    assert len(CASES) >= 100 and {"valid", "v2_valid_two_io", "v2_valid_no_input",
+                                  "batched_valid_real_2", "batched_valid_real_4"} <= names
     # Both formats: the first's bundles still verify, the second's on circuits of every kind.
     formats = {b.get("format") for b in (load(p)["bundle"] for p in CASES) if isinstance(b, dict)}
     assert {"zkverify.proof-bundle/1", "zkverify.proof-bundle/2"} <= formats
     assert {load(p)["expect"]["verdict"] for p in CASES} == {"valid", "invalid", "error"}
+    # Batched circuits (card batch_size): kind "batched", {size, real}, padding checked.
+    kinds = {b.get("kind") for b in (load(p)["bundle"] for p in CASES) if isinstance(b, dict)}
+    assert {"single", "batched"} <= kinds
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)

@@ -95,12 +95,14 @@ def test_page_rules_reach_the_expected_verdict(case: dict[str, Any], page_verdic
     for key, shown in (("proof_hash", "proof_hash"), ("prediction", "prediction"),
                        ("by_output", "by_output"), ("inputs", "inputs"), ("outputs", "outputs"),
                        ("input_names", "input_names"), ("output_names", "output_names"),
-                       ("format", "format"), ("shown_name", "circuit")):
+                       ("format", "format"), ("predictions", "predictions"), ("batch", "batch"),
+                       ("shown_name", "circuit")):
         if key in want:
             assert _same(got[shown], want[key]), key
     if want["verdict"] != "valid":
         # An invalid or error verdict reports no values at all, proven or claimed.
         assert (got["inputs"], got["outputs"], got["prediction"], got["by_output"]) == (None,) * 4
+        assert (got["predictions"], got["batch"]) == (None, None)
         return
     card = Card.load(VECTORS / "circuits" / case["circuit"] / "card.json")
     b = case["bundle"]
@@ -122,6 +124,13 @@ def test_page_rules_reach_the_expected_verdict(case: dict[str, Any], page_verdic
         assert (got["input_hashes"] or []) == [e["hash"] for e in b["inputs"] if e["hash"]]
         assert (got["output_hashes"] or []) == [e["hash"] for e in b["outputs"] if e["hash"]]
     assert got["proof_hash"] == canonical_proof_hash(b["proof"])
+    # One prediction per real input (the bundle's own reading of its claims: equal for a valid
+    # one), and the batch only for a batched circuit.
+    if b["format"] == "zkverify.proof-bundle/2":
+        from zkverify.manifest import ProofBundle
+
+        assert _same(got["predictions"], ProofBundle.model_validate(b).predictions)
+    assert got["batch"] == (None if not card.batch_size else b["batch"])
 
 
 def _same(a: Any, b: Any) -> bool:

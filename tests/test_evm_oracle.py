@@ -56,8 +56,8 @@ def test_valid_proof_stores_the_prediction(deployed: Any, oracle_mod: ModuleType
     assert deployed.prediction() == tiny_bundle.prediction
     # Stored outputs are the proven fixed-point values: the bundle's floats times 2^scale.
     scale = tiny_circuit.settings_json()["model_output_scales"][0]
-    assert tiny_bundle.outputs is not None
-    assert deployed.outputs() == [round(v * 2**scale) for v in tiny_bundle.outputs[0]]
+    assert tiny_bundle.output_values is not None
+    assert deployed.outputs() == [round(v * 2**scale) for v in tiny_bundle.output_values[0]]
     instances = evm.decode_call(tiny_verify_calldata)[2]
     assert deployed.outputs() == [oracle_mod.felt_to_int(f) for f in instances[-2:]]
     # Submitting again is accepted again and counted.

@@ -40,7 +40,7 @@ def mutation(draw: st.DrawFn) -> tuple[str, Any]:
     elif kind == "prediction":
         arg = draw(st.one_of(JSON_SCALARS, st.lists(JSON_SCALARS, max_size=3)))
     elif kind == "circuit":
-        arg = (draw(st.sampled_from(["model_sha256", "settings_sha256", "vk_sha256"])),
+        arg = (draw(st.sampled_from(["model_sha256", "settings_sha256", "vk_sha256", "id"])),
                draw(HEX64))
     elif kind == "visibility":
         arg = (draw(st.sampled_from(["input", "output", "param"])),
@@ -52,20 +52,23 @@ def mutation(draw: st.DrawFn) -> tuple[str, Any]:
     elif kind == "hex_proof":
         arg = draw(st.text("0123456789abcdefABCDEF", min_size=2, max_size=8))
     else:
-        arg = draw(st.sampled_from(["ezkl_version", "circuit", "proof", "visibility"]))
+        arg = draw(st.sampled_from(["ezkl_version", "circuit", "proof", "visibility", "kind",
+                                    "inputs", "outputs"]))
     return kind, arg
 
 
 # The fields a rejection may name for each kind of change.
 FIELDS = {
-    "outputs": {"outputs"}, "inputs": {"inputs"}, "prediction": {"prediction"},
-    "circuit": {"circuit.model_sha256", "circuit.settings_sha256", "circuit.vk_sha256"},
+    "outputs": {"outputs[0].values"}, "inputs": {"inputs[0].values"},
+    "prediction": {"outputs[0].prediction"},
+    "circuit": {"circuit.model_sha256", "circuit.settings_sha256", "circuit.vk_sha256",
+                "circuit.id"},
     "visibility": {"visibility"}, "proof_byte": {"proof"},
-    "instance": {"proof.instances", "inputs", "outputs"},
+    "instance": {"proof.instances", "inputs[0].values", "outputs[0].values"},
     # A followed felt beyond 2**53 has no exact JSON number, so the claim cannot follow it.
-    "instance_followed": {"proof", "proof.instances", "inputs", "outputs"},
+    "instance_followed": {"proof", "proof.instances", "inputs[0].values", "outputs[0].values"},
     "hex_proof": {"proof.hex_proof"},
-    "drop_key": {"ezkl_version", "circuit", "proof", "visibility"},
+    "drop_key": {"ezkl_version", "circuit", "proof", "visibility", "kind", "inputs", "outputs"},
 }
 
 
@@ -75,14 +78,15 @@ def apply(bundle: dict[str, Any], kind: str, arg: Any, cd: CircuitDir) -> dict[s
     p = b["proof"]
     if kind in ("outputs", "inputs"):
         i, value = arg
-        row = b[kind][0]
+        row = b[kind][0]["values"]
         if row[i % len(row)] == value and type(value) is float:
             return None
         row[i % len(row)] = value
     elif kind == "prediction":
-        if arg == b["prediction"] and type(arg) is type(b["prediction"]):
+        out = b["outputs"][0]
+        if arg == out["prediction"] and type(arg) is type(out["prediction"]):
             return None
-        b["prediction"] = arg
+        out["prediction"] = arg
     elif kind == "circuit":
         key, value = arg
         if b["circuit"][key] == value:

@@ -11,8 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkverify.errors import BundleError, InputError
-from zkverify.inputs import coerce_batch, coerce_input
+from zkverify.inputs import coerce_batch, coerce_feed
 from zkverify.manifest import ProofBundle
+from zkverify.tensors import Tensor
+
+X = [Tensor("input", "float32", (1, 4))]  # a one-input model's signature, as the tiny models have
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=32)
 json_values = st.recursive(
@@ -25,7 +28,7 @@ json_values = st.recursive(
 @given(st.lists(finite, min_size=4, max_size=4), st.sampled_from(["flat", "nested", "ezkl"]))
 def test_valid_inputs_roundtrip(values: list[float], form: str) -> None:
     data: object = {"flat": values, "nested": [values], "ezkl": {"input_data": [values]}}[form]
-    out = coerce_input(data, (1, 4))
+    (out,) = coerce_feed(data, X)
     assert out.shape == (4,)
     assert np.allclose(out, np.asarray(values, dtype=np.float64))
 
@@ -38,36 +41,38 @@ def test_ezkls_own_input_file_is_accepted(tiny_circuit, tmp_path) -> None:  # ty
     ezkl_file = {"input_data": [x], "input_shapes": [[1, 4]], "output_data": [[0.0, 0.0]]}
     (tmp_path / "in.json").write_text(json.dumps(ezkl_file))
     bundle = Prover(tiny_circuit.path).prove_file(tmp_path / "in.json")
-    assert bundle.inputs == [x]
-    with pytest.raises(InputError, match="output_data: expected one list per model output"):
-        coerce_input({"input_data": [x], "output_data": [[0.0], [1.0]]}, (1, 4))
+    assert bundle.input_values == [x]
+    with pytest.raises(InputError, match="output_data has 2 lists, the model has 1 output"):
+        coerce_feed({"input_data": [x], "output_data": [[0.0], [1.0]]}, X, n_outputs=1)
 
 
 @given(json_values)
 def test_any_json_either_parses_to_the_shape_or_raises_input_error(data: object) -> None:
     try:
-        out = coerce_input(data, (1, 4))
+        feed = coerce_feed(data, X)
     except InputError as e:
         assert str(e).startswith("input: ")
         assert "\n" not in str(e)
     else:
+        (out,) = feed
         assert out.shape == (4,) and np.isfinite(out).all()
 
 
 @given(st.lists(finite, min_size=1, max_size=40))
 def test_batch_is_whole_rows_or_error(values: list[float]) -> None:
     try:
-        rows = coerce_batch(values, (1, 4))
+        feeds = coerce_batch(values, X)
     except InputError:
         assert len(values) % 4 != 0
     else:
-        assert rows.shape == (len(values) // 4, 4)
+        assert len(feeds) == len(values) // 4
+        assert all(len(f) == 1 and f[0].shape == (4,) for f in feeds)
 
 
 @given(st.lists(finite, min_size=3, max_size=3), st.sampled_from([math.nan, math.inf, -math.inf]))
 def test_non_finite_values_are_rejected(values: list[float], bad: float) -> None:
     with pytest.raises(InputError, match="finite"):
-        coerce_input([*values, bad], (1, 4))
+        coerce_feed([*values, bad], X)
 
 
 @settings(max_examples=200)

@@ -81,7 +81,7 @@ def test_prove_decodes_outputs_close_to_float_model(tiny_circuit: CircuitDir,
                                                     tiny_bundle: ProofBundle) -> None:
     x = np.asarray(json.loads(tiny_circuit.input.read_text())["input_data"][0], np.float32)
     want = run_onnx(tiny_circuit.onnx, [x.reshape(1, 4)])[0].reshape(-1)
-    got = np.asarray(tiny_bundle.outputs).reshape(-1)
+    got = np.asarray(tiny_bundle.output_values).reshape(-1)
     assert np.max(np.abs(want - got)) < 0.1
     assert tiny_bundle.prediction == int(np.argmax(got))
     assert tiny_bundle.circuit.vk_sha256 == sha256_file(tiny_circuit.vk)

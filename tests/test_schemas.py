@@ -69,7 +69,7 @@ def test_pipeline_outputs_validate(tiny_circuit: CircuitDir, tiny_bundle_path: P
                             tmp_path / "p.json", "--json"))
     check("verify", cli_json("verify", tiny_circuit.path, tiny_bundle_path, "--json"))
     forged = json.loads(tiny_bundle_path.read_text())
-    forged["prediction"] = 1 - forged["prediction"]
+    forged["outputs"][0]["prediction"] = 1 - forged["outputs"][0]["prediction"]
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     check("verify", cli_json("verify", tiny_circuit.path, tmp_path / "forged.json", "--json", code=1))
     check("evm-verify", cli_json("evm", "verify", tiny_circuit.path, tiny_bundle_path, "--json"))

@@ -132,7 +132,7 @@ def test_infer_returns_a_recorded_verifiable_proof(client: httpx.Client,
     bundle = ProofBundle.from_obj(answer["bundle"])
     assert answer["proof_hash"] == bundle.proof_hash()
     assert answer["prediction"] == bundle.prediction and answer["circuit"] == "tiny_mlp"
-    assert bundle.inputs == [[0.5, -0.25, 0.125, 1.0]]
+    assert bundle.input_values == [[0.5, -0.25, 0.125, 1.0]]
     assert verify_bundle(tiny_circuit, bundle).valid  # checked locally, not by the server
     stored = client.get(f"/v1/proofs/{answer['proof_hash']}")
     assert stored.status_code == 200 and stored.json() == answer["bundle"]
@@ -145,7 +145,7 @@ def test_infer_accepts_ezkl_input_json(client: httpx.Client, tiny_circuit: Circu
     r = client.post("/v1/circuits/tiny_mlp/infer", content=tiny_circuit.input.read_bytes(), headers=AUTH)
     assert r.status_code == 200, r.text
     local = json.loads(tiny_circuit.input.read_text())["input_data"][0]
-    assert r.json()["bundle"]["inputs"][0] == pytest.approx(local, abs=1 / 128)
+    assert r.json()["bundle"]["inputs"][0]["values"] == pytest.approx(local, abs=1 / 128)
 
 
 def test_verify_a_valid_bundle(client: httpx.Client, bundle_json: dict[str, Any]) -> None:
@@ -153,7 +153,7 @@ def test_verify_a_valid_bundle(client: httpx.Client, bundle_json: dict[str, Any]
     assert r.status_code == 200
     v = r.json()
     assert v["valid"] is True and v["reason"] == "" and v["circuit"] == "tiny_mlp"
-    assert v["prediction"] == bundle_json["prediction"] and v["produced_here"] is False
+    assert v["prediction"] == bundle_json["outputs"][0]["prediction"] and v["produced_here"] is False
     assert v["proof_hash"] == ProofBundle.from_obj(bundle_json).proof_hash()
 
 

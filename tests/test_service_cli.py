@@ -97,14 +97,15 @@ def test_infer_json_with_token_from_env_and_npy_input(node: ThreadServer, tmp_pa
             env={"ZKVERIFY_TOKEN": TOKEN})
     assert r.exit_code == 0, r.output
     answer: dict[str, Any] = json.loads(r.stdout)
-    assert answer["circuit"] == "other_mlp" and answer["bundle"]["inputs"] == [[0.25, 0.5, -0.5, 0.0]]
+    assert answer["circuit"] == "other_mlp"
+    assert [i["values"] for i in answer["bundle"]["inputs"]] == [[0.25, 0.5, -0.5, 0.0]]
     assert ProofBundle.from_obj(answer["bundle"]).proof_hash() == answer["proof_hash"]
 
 
 @pytest.mark.parametrize("case,code,message", [
     ("no token", 2, "infer needs a token: set ZKVERIFY_TOKEN or pass --token-file"),
     ("wrong token", 3, "401 wrong bearer token"),
-    ("wrong shape", 2, "422 input: expected 4 values for input shape [1, 4], got 3"),
+    ("wrong shape", 2, "422 input: expected 4 values for shape [1, 4], got 3"),
     ("unknown circuit", 2, "unknown circuit 'nope'"),
     ("several circuits", 2, "hosts 2 circuits (tiny_mlp, other_mlp); pick one with --circuit"),
     ("node down", 3, "cannot reach the node (connection refused)"),

@@ -52,8 +52,8 @@ def test_hole1_evm_verify_forged_vk_hash_and_claims(tiny_circuit: CircuitDir,
                                                     tmp_path: Path) -> None:
     """The review's reproduction: vk hash zeroed, prediction 7, one output edited."""
     genuine["circuit"]["vk_sha256"] = "0" * 64
-    genuine["prediction"] = 7
-    genuine["outputs"][0][0] += 1.0
+    genuine["outputs"][0]["prediction"] = 7
+    genuine["outputs"][0]["values"][0] += 1.0
     forged = write(tmp_path, genuine)
     for cmd in (("evm", "verify"), ("verify",)):
         code, out, _ = run(*cmd, tiny_circuit.path, forged, "--json")
@@ -65,11 +65,11 @@ def test_hole1_evm_verify_forged_vk_hash_and_claims(tiny_circuit: CircuitDir,
 
 def test_evm_verify_edited_prediction_alone(tiny_circuit: CircuitDir, genuine: dict[str, Any],
                                             tmp_path: Path) -> None:
-    genuine["prediction"] = 1 - genuine["prediction"]
+    genuine["outputs"][0]["prediction"] = 1 - genuine["outputs"][0]["prediction"]
     code, out, _ = run("evm", "verify", tiny_circuit.path, write(tmp_path, genuine))
     assert code == 1
     assert out.startswith("invalid: verifyProof on in-process EVM not called (SRS: local-dev)\n")
-    assert "prediction does not follow from the proven outputs" in out
+    assert "outputs[0].prediction: does not follow from the proven outputs" in out
 
 
 def test_evm_verify_rpc_invalid_proof(tiny_circuit: CircuitDir, genuine: dict[str, Any],
@@ -163,10 +163,10 @@ def test_hole3_srs_provenance_and_policy(tiny_circuit: CircuitDir, tiny_bundle_p
 
 def test_hole4_claims_are_exact(tiny_circuit: CircuitDir, genuine: dict[str, Any],
                                 tmp_path: Path) -> None:
-    genuine["outputs"][0][0] += 4e-10
+    genuine["outputs"][0]["values"][0] += 4e-10
     code, out, _ = run("verify", tiny_circuit.path, write(tmp_path, genuine), "--json")
     v = json.loads(out)
-    assert code == 1 and v["field"] == "outputs" and v["prediction"] is None
+    assert code == 1 and v["field"] == "outputs[0].values" and v["prediction"] is None
 
 
 def test_hole6_proof_hash_is_canonical_and_what_a_contract_computes(
@@ -202,9 +202,9 @@ contract H {
 def test_verdict_is_falsy_when_invalid(tiny_circuit: CircuitDir, tiny_bundle_path: Path,
                                        genuine: dict[str, Any]) -> None:
     assert verify_bundle(tiny_circuit.path, tiny_bundle_path)
-    genuine["prediction"] = 1 - genuine["prediction"]
+    genuine["outputs"][0]["prediction"] = 1 - genuine["outputs"][0]["prediction"]
     v = verify_bundle(tiny_circuit.path, genuine)
-    assert not v and v.exit_code == 1 and v.field == "prediction"
+    assert not v and v.exit_code == 1 and v.field == "outputs[0].prediction"
 
 
 def test_public_files_alone_verify(tiny_circuit: CircuitDir, tiny_bundle_path: Path,

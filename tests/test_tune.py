@@ -51,16 +51,16 @@ def test_tuned_bound_holds_when_measured_independently(tiny_onnx: Path, tmp_path
     compare the verified outputs with onnxruntime's float outputs."""
     import numpy as np
 
-    from zkverify.circuit import RANDOM_SAMPLES
     from zkverify.exporting import run_onnx
+    from zkverify.sources import RANDOM_SAMPLES
 
     out = tmp_path / "tuned"
     tune(tiny_onnx, out, max_error=0.05, space=SearchSpace(scales=(6, 7), prove_top=1))
-    # With no --calibration-data the tuner measures on these (circuit.load_calibration).
+    # With no --calibration-data the tuner measures on these (sources.load_calibration).
     samples = np.random.default_rng(0).uniform(-1, 1, size=(RANDOM_SAMPLES, 4))
     prover, worst = Prover(out), 0.0
     for x in samples[:6]:
-        bundle = prover.prove_values(x.reshape(1, 4))
+        bundle = prover.prove_values([x])  # a feed: one flat array per graph input
         verdict = verify_bundle(out, bundle)
         assert verdict.valid and verdict.outputs is not None
         want = run_onnx(tiny_onnx, [x.reshape(1, 4).astype(np.float32)])[0].reshape(-1)

@@ -22,6 +22,12 @@ from zkverify.verifying import verify_bundle
 
 from .conftest import TINY_RUN_ARGS, tiny_config
 
+
+def claiming(bundle: ProofBundle, key: str = "outputs", **entry: object) -> ProofBundle:
+    """A copy of the bundle whose first ``key`` entry states ``entry`` (values, prediction, …)."""
+    first = getattr(bundle, key)[0].model_copy(update=entry)
+    return bundle.model_copy(update={key: [first, *getattr(bundle, key)[1:]]})
+
 # Poseidon hashing needs more rows than the plain tiny circuit.
 HASH_RUN_ARGS = {**TINY_RUN_ARGS, "logrows": 12}
 
@@ -50,19 +56,21 @@ def test_visibility_decodes_what_the_proof_commits_to(
     bundle = prove(res.circuit.path, tiny_circuit.input, tmp_path / "p.json")
     x, y = float_output
     if inp == "public":
-        assert np.allclose(bundle.inputs, [x], atol=1 / 2**6)
+        assert bundle.input_values is not None
+        assert np.allclose(bundle.input_values, [x], atol=1 / 2**6)
     else:
-        assert bundle.inputs is None
+        assert bundle.input_values is None
     if out == "public":
-        assert np.allclose(bundle.outputs, [y], atol=0.1)
+        assert bundle.output_values is not None
+        assert np.allclose(bundle.output_values, [y], atol=0.1)
         assert bundle.prediction == int(np.argmax(y))
     else:
-        assert bundle.outputs is None and bundle.prediction is None
+        assert bundle.output_values is None and bundle.prediction is None
     assert verify_bundle(res.circuit, bundle).valid
     # Claims the proof does not make never verify.
-    lie = bundle.model_copy(update={"outputs": [[9.0, -9.0]], "prediction": 0})
+    lie = claiming(bundle, values=[9.0, -9.0], prediction=0)
     assert not verify_bundle(res.circuit, lie).valid
-    lie = bundle.model_copy(update={"inputs": [[0.0, 0.0, 0.0, 0.0]]})
+    lie = claiming(bundle, "inputs", values=[0.0, 0.0, 0.0, 0.0])
     assert not verify_bundle(res.circuit, lie).valid
     lie = bundle.model_copy(update={"visibility": {"input": "public", "output": "public",
                                                    "param": "fixed"}})
@@ -79,8 +87,8 @@ def test_run_arg_visibility_cannot_disagree_with_the_manifest(tiny_circuit: Circ
     cd = CircuitDir(tmp_path / "c")
     assert cd.load_manifest().visibility["output"] == "private"
     bundle = prove(cd.path, tiny_circuit.input)
-    assert bundle.outputs is None and bundle.prediction is None
-    lie = bundle.model_copy(update={"outputs": [[0.0, 0.1]], "prediction": 1})
+    assert bundle.output_values is None and bundle.prediction is None
+    lie = claiming(bundle, values=[0.0, 0.1], prediction=1)
     v = verify_bundle(cd, lie)
     assert not v.valid and "outputs" in v.reason
 
@@ -88,15 +96,20 @@ def test_run_arg_visibility_cannot_disagree_with_the_manifest(tiny_circuit: Circ
 def test_prediction_type_must_match(tiny_circuit: CircuitDir, tiny_bundle: ProofBundle) -> None:
     for fake in (bool(tiny_bundle.prediction), float(tiny_bundle.prediction),
                  str(tiny_bundle.prediction), [tiny_bundle.prediction]):
-        v = verify_bundle(tiny_circuit, tiny_bundle.model_copy(update={"prediction": fake}))
+        v = verify_bundle(tiny_circuit, claiming(tiny_bundle, prediction=fake))
         assert not v.valid and "prediction" in v.reason, fake
 
 
 def test_outputs_shape_must_match(tiny_circuit: CircuitDir, tiny_bundle: ProofBundle) -> None:
-    assert tiny_bundle.outputs is not None
-    regrouped = [[v] for v in tiny_bundle.outputs[0]]
+    assert tiny_bundle.output_values is not None
+    out = tiny_bundle.outputs[0]
+    regrouped = [out.model_copy(update={"values": [v], "shape": [1, 1]})
+                 for v in tiny_bundle.output_values[0]]
     v = verify_bundle(tiny_circuit, tiny_bundle.model_copy(update={"outputs": regrouped}))
-    assert not v.valid
+    assert not v.valid and v.field == "outputs"
+    reshaped = claiming(tiny_bundle, shape=[2, 1])
+    v = verify_bundle(tiny_circuit, reshaped)
+    assert not v.valid and v.field == "outputs[0].shape"
 
 
 @pytest.mark.parametrize("felt", ["ff" * 32, "zz" * 32, "00", 7])
@@ -117,8 +130,8 @@ def test_evm_verify_rejects_edited_claims(tiny_circuit: CircuitDir, tiny_bundle_
                                           tmp_path: Path) -> None:
     """The chain accepts the untouched proof; the bundle's lie about it is still invalid."""
     data = json.loads(tiny_bundle_path.read_text())
-    data["outputs"] = [[-5.0, 9.0]]
-    data["prediction"] = 1
+    data["outputs"][0]["values"] = [-5.0, 9.0]
+    data["outputs"][0]["prediction"] = 1
     bad = tmp_path / "claim.json"
     bad.write_text(json.dumps(data))
     r = CliRunner().invoke(cli, ["evm", "verify", str(tiny_circuit.path), str(bad), "--json"])

@@ -10,7 +10,7 @@ export { canonicalJson, parsePyJson };
 export const BUNDLE_FORMAT = "zkverify.proof-bundle/2";
 export const BUNDLE_FORMAT_V1 = "zkverify.proof-bundle/1"; // one prediction; still verifies
 const BUNDLE_FORMATS = [BUNDLE_FORMAT_V1, BUNDLE_FORMAT];
-const BUNDLE_KINDS = ["single", "batched"]; // the page checks "single" (a batched card is refused)
+const BUNDLE_KINDS = ["single", "batched"]; // "batched" iff the card has batch_size
 export const CARD_FORMAT = "zkverify.card/2";
 const CARD_FORMATS = ["zkverify.card/1", "zkverify.card/2"];
 
@@ -55,6 +55,7 @@ const TENSOR_KEYS = ["name", "dtype", "shape", "values", "hash"];
 const OUTPUT_KEYS = [...TENSOR_KEYS, "prediction"];
 const PROOF_KEYS = ["protocol", "instances", "proof", "hex_proof", "split", "pretty_public_inputs",
   "timestamp", "version"];
+const PAGE_REFUSED_KINDS = [["evaluation", "this is an evaluation circuit (zkverify evaluate)"]];
 const CARD_KEYS = ["format", "name", "ezkl_version", "model_sha256", "settings_sha256", "vk_sha256",
   "srs_sha256", "srs", "visibility", "param_hashes", "inputs", "outputs", "prediction", "batch_size"];
 const CARD_TENSOR_KEYS = ["name", "dtype", "shape", "prediction"];
@@ -138,6 +139,13 @@ export function parseCard(bytes) {
   if (!CARD_FORMATS.includes(c.format)) {
     throw bad(`format ${JSON.stringify(typeof c.format === "bigint" ? Number(c.format) : c.format ?? null)}, expected "${CARD_FORMAT}"`);
   }
+  // Circuit kinds whose bundles only `zkverify verify` checks: refused in one line.
+  for (const [key, what] of PAGE_REFUSED_KINDS) {
+    if (has(c, key) && c[key] !== null) {
+      throw new VerdictError(`${what}: verify its bundles with \`zkverify verify\`; this page ` +
+        "does not check them");
+    }
+  }
   const extra = Object.keys(c).find((k) => !CARD_KEYS.includes(k));
   if (extra !== undefined) throw bad(`unknown field ${extra}`);
   const card = { ...c, param_hashes: has(c, "param_hashes") ? c.param_hashes : [] };
@@ -187,6 +195,8 @@ function cardTensors(card, key) {
 /** Each output's prediction rule: "argmax" only where declared as class scores. */
 const outputRules = (card) => card.outputs.map((t) => t.prediction || card.prediction || "values");
 const isLegacyCard = (card) => card.format === "zkverify.card/1";
+/** B of a batched circuit (a BigInt), else null: Python's `card.batch_size` when truthy. */
+const batchSize = (card) => (card.batch_size === undefined || card.batch_size === 0n ? null : card.batch_size);
 
 /** The circuit id: sha256 of the card's canonical JSON (zkverify.card.Card.circuit_id). */
 export async function circuitId(card) {
@@ -530,6 +540,73 @@ function checkEntries(raw, key, proven, rules, legacy) {
   });
 }
 
+/**
+ * zkverify.verdict.check_batch: how many rows of the proof are real inputs (1 for an unbatched
+ * circuit), after checking `kind` and `batch` and, where the inputs are public, that every row
+ * after the first `real` of every input tensor is a copy of row 0 (the padding), in the field.
+ */
+function checkBatch(b, card, proven) {
+  const size = batchSize(card);
+  const kind = size !== null ? "batched" : "single";
+  if (get(b, "kind") !== kind) {
+    throw new Invalid("kind", `kind: this circuit's bundles are ${pyRepr(kind)}, not ${pyRepr(get(b, "kind"))}`);
+  }
+  const batch = get(b, "batch");
+  if (size === null) {
+    if (batch !== null) throw new Invalid("batch", "batch: this circuit is not batched; expected no batch");
+    return 1;
+  }
+  const keys = isObj(batch) ? Object.keys(batch) : [];
+  if (!(isObj(batch) && keys.length === 2 && has(batch, "size") && has(batch, "real") &&
+      isInt(batch.size) && isInt(batch.real))) {
+    throw new Invalid("batch", 'batch: expected {"size": B, "real": N}');
+  }
+  if (batch.size !== size || !(batch.real >= 1n && batch.real <= size)) {
+    throw new Invalid("batch", `batch: size must be the circuit's ${size} and real in 1..${size}`);
+  }
+  const real = Number(batch.real);
+  const B = Number(size);
+  (proven.inputs ?? []).forEach(({ felts }, i) => {
+    const row = (k) => felts.slice(Math.floor((k * felts.length) / B), Math.floor(((k + 1) * felts.length) / B));
+    const first = row(0);
+    for (let k = real; k < B; k++) {
+      const r = row(k);
+      if (r.length !== first.length || r.some((f, j) => f !== first[j])) {
+        throw new Invalid("batch.real", `batch.real: input ${i}'s rows after the first ${real} ` +
+          "are not copies of the first input (padding)");
+      }
+    }
+  });
+  return real;
+}
+
+/**
+ * zkverify.verdict.row_predictions: one entry per real input row (the whole output for an
+ * unbatched circuit): the one output's prediction (argmax over the row's last axis for class
+ * scores, else the row's values), or all outputs' by name.
+ */
+function rowPredictions(card, proven, real) {
+  if (proven.outputs === null) return null;
+  const B = Number(batchSize(card) ?? 1n);
+  const legacy = isLegacyCard(card);
+  const rules = outputRules(card);
+  const out = [];
+  for (let r = 0; r < real; r++) {
+    const per = {};
+    proven.tensors.outputs.forEach((t, i) => {
+      const typed = proven.outputs[i].typed;
+      const n = Math.floor(typed.length / B);
+      const row = typed.slice(r * n, (r + 1) * n);
+      const shape = B > 1 ? [1n, ...t.shape.slice(1)] : t.shape;
+      const p = outputPrediction(rules[i], { ...t, shape }, row, legacy);
+      per[t.name] = p === null ? row : p;
+    });
+    const vals = Object.values(per);
+    out.push(vals.length === 1 ? vals[0] : per);
+  }
+  return out;
+}
+
 /** Rule 7 for a bundle/1: value lists per tensor equal the decoded ones exactly. */
 function claimsHold(claimed, decoded) {
   if (claimed === null || decoded === null) return claimed === null && decoded === null;
@@ -540,9 +617,9 @@ function claimsHold(claimed, decoded) {
 
 /** A bundle of the first format: value lists per tensor and one prediction (one output only). */
 function checkClaimsV1(b, card, proven, predicted) {
-  if (card.outputs.length !== 1) {
-    throw new Invalid("format", `a ${BUNDLE_FORMAT_V1} bundle cannot state the ${card.outputs.length} ` +
-      "outputs of this circuit");
+  if (card.outputs.length !== 1 || batchSize(card) !== null) {
+    const what = card.outputs.length !== 1 ? `the ${card.outputs.length} outputs` : `the ${card.batch_size} rows`;
+    throw new Invalid("format", `a ${BUNDLE_FORMAT_V1} bundle cannot state ${what} of this circuit`);
   }
   for (const k of ["inputs", "outputs"]) {
     if (!claimsHold(get(b, k), proven[k])) {
@@ -568,11 +645,8 @@ function checkInstances(b, card, settings, vis, flat) {
   }
   const predictions = provenPredictions(card, proven);
   const prediction = summaryPrediction(predictions);
-  if (b.format !== BUNDLE_FORMAT_V1) {
-    // zkverify.verdict.check_batch for an unbatched circuit (decide refused batched ones).
-    if (b.kind !== "single") throw new Invalid("kind", `kind: this circuit's bundles are 'single', not ${pyRepr(b.kind)}`);
-    if (get(b, "batch") !== null) throw new Invalid("batch", "batch: this circuit is not batched; expected no batch");
-  }
+  const real = b.format === BUNDLE_FORMAT_V1 ? 1 : checkBatch(b, card, proven);
+  const perInput = rowPredictions(card, proven, real);
   if (b.format === BUNDLE_FORMAT_V1) {
     checkClaimsV1(b, card, proven, prediction);
   } else {
@@ -582,9 +656,13 @@ function checkInstances(b, card, settings, vis, flat) {
   }
   const typed = (ts) => (ts === null ? null : ts.map((t) => t.typed));
   return {
-    // by_output: each output's prediction by name; predictions: one per real input (one here).
-    inputs: typed(proven.inputs), outputs: typed(proven.outputs), prediction, by_output: predictions,
-    predictions: prediction === null ? null : [prediction], batch: null,
+    // by_output: each output's prediction by name; predictions: one entry per real input; a
+    // batched circuit's prediction is that list and it has no by_output (padding never counts).
+    inputs: typed(proven.inputs), outputs: typed(proven.outputs),
+    prediction: batchSize(card) === null ? prediction : perInput,
+    by_output: batchSize(card) === null ? predictions : null,
+    predictions: perInput,
+    batch: batchSize(card) === null ? null : { size: batchSize(card), real },
     input_hashes: proven.input_hashes, output_hashes: proven.output_hashes,
   };
 }
@@ -653,10 +731,6 @@ export async function decide(files, proofCheck) {
     }
     if (vis.param === "hashed" && card.param_hashes.length === 0) {
       throw new VerdictError("the card records no params hash for a circuit with hashed params");
-    }
-    if (card.batch_size !== undefined) {
-      throw new VerdictError("this circuit is batched (several inferences per proof), which the " +
-        "browser verifier does not check yet: verify it with `zkverify verify`");
     }
     // Engine 21 cannot check ezkl 23's Freivalds products (a valid proof throws exactly as a
     // forged one does: tests/test_wasm_freivalds.py), so its answer would mean nothing.

@@ -129,8 +129,22 @@ function predictionText(p, rule) {
   return Array.isArray(p) ? `classes ${fmtValues(p)}` : `class ${p}`;
 }
 
+/** One real input's prediction (a verdict's `predictions` entry): by output name when several. */
+function inputText(v, p) {
+  if (v.output_names.length === 1) return predictionText(p, v.output_rules[0]);
+  return v.output_names.map((n, i) => `${n} = ${predictionText(p[n], v.output_rules[i])}`).join("; ");
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 /** What a valid verdict proves, for the verdict line: each public output's prediction. */
 function provesText(v) {
+  if (v.batch !== null) {
+    // A batched proof: the real inputs only (the padding rows are never predictions).
+    const n = Number(v.batch.real);
+    const what = v.predictions === null ? "" : " (one line per input below)";
+    return `: proves ${plural(n, "input")} in a batch of ${v.batch.size}${what}`;
+  }
   if (v.by_output === null) return "";
   const names = Object.keys(v.by_output);
   const each = names.map((n) => predictionText(v.by_output[n], v.output_rules[v.output_names.indexOf(n)]));
@@ -158,6 +172,17 @@ function detailRows(v, source) {
       : "no: the circuit's weights are private and nothing binds them; any weights would verify"]);
   }
   if (v.verdict === "invalid") rows.push(["rejected field", v.field]);
+  if (v.verdict === "valid" && v.batch !== null) {
+    const { size, real } = v.batch;
+    const pad = Number(size) - Number(real);
+    // Padding is checked only where the inputs are public (copies of the first input).
+    const how = v.inputs !== null ? "checked to be copies of input 1"
+      : "on the bundle's word: the inputs are not public, so the rows cannot be compared";
+    rows.push(["batch", `${plural(Number(real), "real input")} in a batch of ${size}` +
+      (pad === 0 ? "" : ` (the last ${plural(pad, "row")}: padding, ${how}; never counted as predictions)`)]);
+    // One line per real input, in input order.
+    (v.predictions ?? []).forEach((p, r) => rows.push([`prediction, input ${r + 1} (proven)`, inputText(v, p)]));
+  }
   if (v.verdict === "valid") {
     // Each graph tensor by name, in the model's order: its proven values, or its proven hash.
     for (const [dir, names, values, hashes] of [["input", v.input_names, v.inputs, v.input_hashes],
@@ -169,7 +194,8 @@ function detailRows(v, source) {
       });
     }
     v.output_names.forEach((name, i) => {
-      if (v.by_output === null || v.output_rules[i] !== "argmax") return;
+      // A batched proof's per-input predictions are above (the whole tensor's include padding).
+      if (v.by_output === null || v.output_rules[i] !== "argmax" || v.batch !== null) return;
       const p = v.by_output[name];
       const label = v.output_names.length === 1 ? "prediction (proven)" : `prediction ${name} (proven)`;
       const how = Array.isArray(p) ? "argmax over the last axis, one per row" : "argmax of the proven outputs";

@@ -97,6 +97,8 @@ class Card(BaseModel):
     outputs: list[TensorInfo]
     prediction: Literal["argmax", "values"] | None = None  # card/1: one rule for its one output
     batch_size: int | None = None  # a batched circuit: B inferences per proof, axis 0
+    # An evaluation circuit (zkverify evaluate): chunk_size, rule, threshold, input_scale.
+    evaluation: dict[str, Any] | None = None
 
     def canonical(self) -> bytes:
         """The bytes the circuit id hashes: sorted keys, no spaces, UTF-8."""

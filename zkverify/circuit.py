@@ -74,6 +74,7 @@ class BuildConfig:
     allow_unbound_weights: bool = False
     reusable_verifier: bool = False  # keys for ezkl's reusable EVM verifier (another vk and id)
     batch_size: int | None = None  # B inferences per proof (axis 0 of every input and output)
+    evaluation: dict[str, Any] | None = None  # zkverify evaluate: chunk size and rule
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             input_shapes=[list(t.shape) for t in inputs],
             output_shapes=[list(t.shape) for t in outputs],
             inputs=[_tensor_dict(t) for t in inputs], outputs=[_tensor_dict(t) for t in outputs],
-            batch_size=c.batch_size,
+            batch_size=c.batch_size, evaluation=_evaluation(c, settings),
             classifier=bool(classifiers), classifier_outputs=classifiers,
             artifacts=cd.hash_artifacts((ONNX, SETTINGS, COMPILED, VK)),
             srs=srs.info(), keys={"cache_key": keys.cache_key, "reused": keys.reused,
@@ -187,6 +188,13 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(CircuitDir(out), manifest, q, keys.reused, srs.source, warn)
+
+
+def _evaluation(c: BuildConfig, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """An evaluation circuit's rule, with the input scale its data commitment depends on."""
+    if not c.evaluation:
+        return None
+    return {**c.evaluation, "input_scale": int(settings["run_args"]["input_scale"])}
 
 
 def _tensor_dict(t: Tensor) -> dict[str, Any]:
@@ -221,7 +229,7 @@ def make_card(manifest: Manifest, settings: dict[str, Any], witness: dict[str, A
         outputs=[TensorInfo(name=t.name, dtype=t.dtype, shape=list(t.shape),
                             prediction="argmax" if r == "argmax" else "values")
                  for t, r in zip(outputs, rules, strict=True)],
-        batch_size=manifest.batch_size,
+        batch_size=manifest.batch_size, evaluation=manifest.evaluation,
     )
 
 

@@ -203,7 +203,7 @@ def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
 
 @cli.command()
 @click.argument("circuit_dir", type=click.Path(path_type=Path))
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path), required=False)
 @output_option("Proof bundle file; an existing directory gets INPUT_STEM.proof.json inside "
                    "it. For a batch: the directory of bundles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -211,8 +211,13 @@ def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
               help="Batch: local worker processes (with --ray: Ray actors, default one per CPU).")
 @click.option("--ray", "ray_address", metavar="ADDRESS",
               help="Batch: prove on Ray (`local`, `auto` or a cluster address like host:6379).")
-def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers: int,
-          ray_address: str | None) -> None:
+@click.option("--data", "data_path", type=click.Path(path_type=Path),
+              help="An evaluation circuit (zkverify evaluate): the samples (.npy), proved chunk "
+                   "by chunk into one bundle, in place of INPUT.")
+@click.option("--labels", "labels_path", type=click.Path(path_type=Path),
+              help="The labels (.npy) that go with --data.")
+def prove(circuit_dir: Path, input_path: Path | None, out: Path, as_json: bool, workers: int,
+          ray_address: str | None, data_path: Path | None, labels_path: Path | None) -> None:
     """Prove one inference (INPUT: .json, .npy or .npz) and write a proof bundle.
 
     INPUT is ezkl's {"input_data": [...]} (one list per graph input), {"inputs": {NAME: [...]}},
@@ -224,10 +229,18 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
     input failed.
     """
     from .batch import is_batch_input
+    from .errors import UsageError
     from .outputs import bundle_path, output_dir
     from .progress import for_terminal
     from .proving import Prover
 
+    if data_path is not None or labels_path is not None:
+        if data_path is None or labels_path is None or input_path is not None:
+            raise UsageError("prove DIR --data X --labels Y -o PROOF (no INPUT with --data)")
+        _prove_evaluation(circuit_dir, data_path, labels_path, out, as_json, workers, ray_address)
+        return
+    if input_path is None:
+        raise UsageError("prove needs INPUT (or --data X --labels Y for an evaluation circuit)")
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
     to_dir = out.is_dir() or out.suffix != ".json"
@@ -239,8 +252,6 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
         output_dir(out)
         sys.exit(prove_batch(circuit_dir, input_path, out, workers, ray_address, as_json))
     if workers > 1 or ray_address:
-        from .errors import UsageError
-
         raise UsageError("--workers and --ray apply to a batch of inputs (.jsonl or batched .npy)")
     out = bundle_path(out, input_path)
     with progress.stage("prove"):
@@ -258,15 +269,45 @@ def prove(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers
         click.echo(f"{shown}  (proof bundle {out}, proved in {prover.last_prove_seconds:.2f}s)")
 
 
+def _prove_evaluation(circuit_dir: Path, data: Path, labels: Path, out: Path, as_json: bool,
+                      workers: int, ray_address: str | None) -> None:
+    from .evaluation import prove_evaluation
+    from .outputs import bundle_path
+    from .progress import for_terminal
+
+    out = bundle_path(out, data)
+    with for_terminal(as_json).stage("prove every chunk"):
+        b = prove_evaluation(circuit_dir, data, labels, out, workers, ray_address)
+    ev = b["evaluation"]
+    info = {"bundle": str(out), "circuit": b["circuit"]["name"], **ev}
+    if as_json:
+        emit_json(info)
+    else:
+        click.echo(f"accuracy {ev['accuracy']:.4f} ({ev['correct']}/{ev['total']}) in "
+                   f"{ev['chunks']} chunk proofs (bundle {out}); data set sha256 "
+                   f"{ev['dataset_sha256']}")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="[CIRCUIT_DIR] PROOF")
 @click.option("--url", help="Ask a zkverify server (it verifies against its hosted circuit).")
 @click.option("--require-ceremony-srs", is_flag=True,
               help="Refuse (exit 4) a valid proof whose SRS is not the KZG ceremony's.")
 @circuit_id_option()
+@click.option("--min-accuracy", type=FRACTION,
+              help="An evaluation bundle: refuse (exit 4) a valid proof whose proven accuracy is "
+                   "below this fraction (0..1).")
+@click.option("--dataset-sha256", metavar="HEX",
+              help="An evaluation bundle: the data set it must be (invalid, exit 1, otherwise).")
+@click.option("--data", "data_path", type=click.Path(path_type=Path),
+              help="An evaluation bundle: recompute the data set's hash from these samples (.npy; "
+                   "with --labels; needs the circuit's model.compiled) and require it.")
+@click.option("--labels", "labels_path", type=click.Path(path_type=Path),
+              help="The labels (.npy) that go with --data.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
-           circuit_id: str | None, as_json: bool) -> None:
+           circuit_id: str | None, min_accuracy: float | None, dataset_sha256: str | None,
+           data_path: Path | None, labels_path: Path | None, as_json: bool) -> None:
     """Verify a proof bundle: exit 0 valid, 1 invalid, 2 usage, 3 node down, 4 refused by policy.
 
     CIRCUIT_DIR needs card.json, settings.json, vk.key and kzg.srs (a full circuit directory
@@ -299,8 +340,19 @@ def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
     else:
         from .verifying import verify_bundle
 
+        if (data_path is None) != (labels_path is None):
+            raise UsageError("--data and --labels go together")
+        if data_path is not None and labels_path is not None:
+            from .evaluation import expected_dataset_sha256
+
+            want = expected_dataset_sha256(Path(paths[0]), data_path, labels_path)
+            if dataset_sha256 is not None and dataset_sha256 != want:
+                raise UsageError(f"--dataset-sha256 {dataset_sha256[:16]}… is not the hash of "
+                                 f"{data_path} and {labels_path} ({want[:16]}…)")
+            dataset_sha256 = want
         verdict = verify_bundle(Path(paths[0]), Path(paths[-1]),
-                                require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id)
+                                require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id,
+                                min_accuracy=min_accuracy, dataset_sha256=dataset_sha256)
         result, code = verdict.to_dict(), verdict.exit_code
     if as_json:
         emit_json(result)

@@ -154,14 +154,15 @@ def _typed(arr: np.ndarray, t: Tensor, where: str) -> np.ndarray:
     if not t.integral:
         return f
     frac = f != np.round(f)
+    what = "the input" if repr(t.name) in where else f"the input {t.name!r}"
     if frac.any():
         i = int(np.flatnonzero(frac)[0])
-        raise InputError(f"{where}: value #{i} is {f[i]}, the input is {t.dtype} (a whole "
+        raise InputError(f"{where}: value #{i} is {f[i]}, {what} is {t.dtype} (a whole "
                          f"number is required)")
     if t.dtype == "bool":
         if not np.isin(f, (0.0, 1.0)).all():
             i = int(np.flatnonzero(~np.isin(f, (0.0, 1.0)))[0])
-            raise InputError(f"{where}: value #{i} is {f[i]}, the input is bool (true/false or 0/1)")
+            raise InputError(f"{where}: value #{i} is {f[i]}, {what} is bool (true/false or 0/1)")
         return f.astype(np.bool_)
     if np.abs(f).max(initial=0) > 2 ** 53:
         raise InputError(f"{where}: a value exceeds 2**53, which a JSON number cannot hold exactly")

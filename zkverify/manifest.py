@@ -57,6 +57,7 @@ class Manifest(BaseModel):
     inputs: list[dict[str, Any]] = []  # [{name, dtype, shape}] in ONNX order
     outputs: list[dict[str, Any]] = []
     batch_size: int | None = None  # B inferences per proof (build --batch-size)
+    evaluation: dict[str, Any] | None = None  # zkverify evaluate: chunk size, rule, input scale
     artifacts: dict[str, str] = {}
     srs: dict[str, Any] = {}
     keys: dict[str, Any] = {}

@@ -115,6 +115,11 @@ class VerifyOutput(_Out):
     format: str | None = None  # the bundle's format (zkverify.proof-bundle/1 or /2)
     predictions: list[Any] | None = None  # one per real input (batched: padding never counts)
     batch: dict[str, int] | None = None  # a batched bundle: {"size": B, "real": N}
+    # An evaluation bundle (zkverify evaluate): the proven accuracy and the data set it holds on.
+    accuracy: float | None = None
+    correct: int | None = None
+    total: int | None = None
+    dataset_sha256: str | None = None
     input_hashes: list[str] | None = None
     output_hashes: list[str] | None = None
     srs: Literal["ceremony", "local-dev", "user-supplied"] | None = None

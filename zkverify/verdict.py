@@ -106,6 +106,11 @@ class Verdict:
     # one output's prediction, or all outputs' by name.
     predictions: list[Any] | None = None
     batch: dict[str, int] | None = None
+    # An evaluation bundle: the proven accuracy, correct, total, dataset_sha256, chunks.
+    accuracy: float | None = None
+    correct: int | None = None
+    total: int | None = None
+    dataset_sha256: str | None = None
 
     def __bool__(self) -> bool:
         return self.valid
@@ -127,6 +132,9 @@ class Verdict:
 
 def proves_text(v: dict[str, Any]) -> str:
     """"prediction P", or for a batched bundle "predictions [..] (N inputs in a batch of B)"."""
+    if v.get("accuracy") is not None:
+        return (f"accuracy {v['accuracy']:.4f} ({v.get('correct')}/{v.get('total')} correct) on "
+                f"data set {str(v.get('dataset_sha256'))[:16]}…")
     batch = v.get("batch")
     if batch:
         return (f"predictions {v.get('predictions')} ({batch['real']} input"
@@ -149,7 +157,8 @@ def settings_visibility(settings: dict[str, Any]) -> dict[str, str]:
 
 
 def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: str,
-           require_ceremony_srs: bool = False, circuit_id: str | None = None) -> Verdict:
+           require_ceremony_srs: bool = False, circuit_id: str | None = None,
+           min_accuracy: float | None = None, dataset_sha256: str | None = None) -> Verdict:
     """The verdict on ``raw`` (a bundle as parsed JSON) for this circuit (docs/VERDICT.md)."""
     t0 = time.perf_counter()
     card = public.card
@@ -173,6 +182,11 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
             # A pinned circuit: any other circuit's bundle is invalid, even with its own files.
             raise Invalid("circuit", f"the circuit files are circuit {card.circuit_id[:16]}…, not "
                                      f"the pinned --circuit-id {circuit_id[:16]}…")
+        if not isinstance(raw, dict):
+            raise Invalid("format", "not a bundle object")
+        if fmt == BUNDLE_FORMAT and raw.get("kind") == "evaluation":
+            return _evaluation_verdict(public, raw, check, base, warnings, t0,
+                                       require_ceremony_srs, min_accuracy, dataset_sha256)
         v1 = fmt == BUNDLE_FORMAT_V1
         _check_shape(raw, v1)
         _check_circuit(raw["circuit"], card)
@@ -209,6 +223,8 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
     if require_ceremony_srs and provenance != "ceremony":
         policy = (f"--require-ceremony-srs: the circuit's SRS is {provenance}, not the KZG "
                   f"ceremony's (sha256 {card.srs_sha256[:12]}…)")
+    if card.batch_size:  # padding never counts: a batched verdict predicts its real inputs
+        predicted, predictions = per_input, None
     return Verdict(True, "", None, proof_hash=proof_hash, inputs=proven["inputs"],
                    outputs=proven["outputs"], prediction=predicted, by_output=predictions,
                    predictions=per_input,
@@ -216,6 +232,36 @@ def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: st
                    input_hashes=proven["input_hashes"], output_hashes=proven["output_hashes"],
                    policy=policy, warnings=warnings, seconds=round(time.perf_counter() - t0, 4),
                    **base)
+
+
+def _evaluation_verdict(public: CircuitPublic, raw: dict[str, Any], check: ProofCheck,
+                        base: dict[str, Any], warnings: list[str], t0: float,
+                        require_ceremony_srs: bool, min_accuracy: float | None,
+                        pinned: str | None) -> Verdict:
+    """kind "evaluation" (zkverify.evaluation_verdict): valid proofs of a proven accuracy."""
+    from .evaluation_verdict import check_evaluation
+
+    card = public.card
+    c = raw.get("circuit")
+    if not isinstance(c, dict) or set(c) - CIRCUIT_KEYS or not all(
+            is_hex(c.get(k), 64) for k in ("id", "model_sha256", "settings_sha256", "vk_sha256")):
+        raise Invalid("circuit", "circuit: expected the circuit's id and hashes")
+    _check_circuit(c, card)
+    if raw.get("visibility", {}) != public.visibility:
+        raise Invalid("visibility", "the bundle's visibility is not the circuit's")
+    figures = check_evaluation(public, raw, check, pinned)
+    policy = None
+    if require_ceremony_srs and base["srs"] != "ceremony":
+        policy = (f"--require-ceremony-srs: the circuit's SRS is {base['srs']}, not the KZG "
+                  f"ceremony's")
+    elif min_accuracy is not None and figures["accuracy"] < min_accuracy:
+        policy = (f"--min-accuracy {min_accuracy:g}: the proven accuracy is "
+                  f"{figures['accuracy']:.4f} ({figures['correct']}/{figures['total']})")
+    return Verdict(True, "", None, proof_hash=figures["proof_hash"], inputs=None, outputs=None,
+                   prediction=None, input_hashes=None, output_hashes=None, policy=policy,
+                   warnings=warnings, seconds=round(time.perf_counter() - t0, 4),
+                   accuracy=figures["accuracy"], correct=figures["correct"],
+                   total=figures["total"], dataset_sha256=figures["dataset_sha256"], **base)
 
 
 def proven_predictions(card: Card, proven: dict[str, Any]) -> dict[str, Any] | None:

@@ -68,7 +68,8 @@ def bundle_data(bundle: ProofBundle | dict[str, Any] | str | Path) -> Any:
 
 def verify_bundle(circuit_dir: str | Path | CircuitDir | CircuitPublic,
                   bundle: ProofBundle | dict[str, Any] | str | Path, *,
-                  require_ceremony_srs: bool = False, circuit_id: str | None = None) -> Verdict:
+                  require_ceremony_srs: bool = False, circuit_id: str | None = None,
+                  min_accuracy: float | None = None, dataset_sha256: str | None = None) -> Verdict:
     """Check that ``bundle`` is a valid proof for this circuit and that its claims match it.
 
     ``circuit_dir`` holds at least ``card.json``, ``settings.json``, ``vk.key`` and ``kzg.srs``;
@@ -79,7 +80,8 @@ def verify_bundle(circuit_dir: str | Path | CircuitDir | CircuitPublic,
     public = circuit_dir if isinstance(circuit_dir, CircuitPublic) else load_public(circuit_dir)
     try:
         return decide(public, bundle_data(bundle), ezkl_check, checked_by="ezkl",
-                      require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id)
+                      require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id,
+                      min_accuracy=min_accuracy, dataset_sha256=dataset_sha256)
     except BundleError as e:
         if isinstance(bundle, str | Path):
             raise BundleError(f"{bundle}: {e}") from None

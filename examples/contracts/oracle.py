@@ -105,7 +105,7 @@ def main(argv: list[str]) -> int:
     circuit, bundle = CircuitDir(argv[0]), ProofBundle.load(argv[1])
     data = calldata(bundle)
     _, _, instances = decode_call(data)
-    n_out = len(bundle.outputs[0]) if bundle.outputs else 1
+    n_out = len(bundle.output_values[0]) if bundle.output_values else 1
     d = deploy(load_verifier(circuit).contract.bytecode, len(instances), n_out)
     accepted, gas = d.submit(data)
     print(f"submit: {'accepted' if accepted else 'rejected'} (gas {gas:,})")

@@ -1,4 +1,8 @@
-"""Write the conformance vectors: ``python tests/conformance/generate.py --v2``.
+"""Write the conformance vectors: ``python tests/conformance/generate.py --v2`` (or ``--batched``).
+
+``--batched`` (re)writes only the batched circuits (``batched``, ``batched_hashed``,
+``batched_freivalds``: ``build --batch-size 4``) and the cases named ``batched_*``
+(``tests/conformance/generate_batched.py``).
 
 ``--v2`` (re)writes the vectors of the second formats (``zkverify.card/2`` circuits and
 ``zkverify.proof-bundle/2`` bundles: circuits ``v2_tiny``, ``two_io``, ``two_io_hashed``,
@@ -111,7 +115,7 @@ def main_v1() -> None:
     for name in ("tiny", "tiny_hashed", "tiny_bad_srs"):
         shutil.rmtree(HERE / "circuits" / name, ignore_errors=True)
     for old in (HERE / "cases").glob("*.json"):
-        if not old.name.startswith("v2_"):
+        if not old.name.startswith(("v2_", "batched_")):
             old.unlink()
     (HERE / "cases").mkdir(parents=True, exist_ok=True)
     cases: list[dict[str, Any]] = []
@@ -254,7 +258,12 @@ if __name__ == "__main__":
         from generate_v2 import main_v2  # tests/conformance/generate_v2.py
 
         main_v2()
+    elif sys.argv[1:] == ["--batched"]:
+        from generate_batched import main_batched  # tests/conformance/generate_batched.py
+
+        main_batched()
     elif sys.argv[1:] == ["--v1"]:
         main_v1()
     else:
-        sys.exit("usage: python tests/conformance/generate.py --v2 | --v1 (see the docstring)")
+        sys.exit("usage: python tests/conformance/generate.py --v2 | --batched | --v1 (see the "
+                 "docstring)")

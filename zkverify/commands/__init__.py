@@ -24,6 +24,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("registry", "registry_group"),
     ("registry", "publish"),
     ("registry", "audit"),
+    ("evaluate", "evaluate"),
 ]
 
 

@@ -815,6 +815,7 @@ var PROOF_KEYS = [
   "timestamp",
   "version"
 ];
+var PAGE_REFUSED_KINDS = [["evaluation", "this is an evaluation circuit (zkverify evaluate)"]];
 var CARD_KEYS = [
   "format",
   "name",
@@ -888,6 +889,11 @@ function parseCard(bytes) {
   if (!CARD_FORMATS.includes(c.format)) {
     throw bad(`format ${JSON.stringify(typeof c.format === "bigint" ? Number(c.format) : c.format ?? null)}, expected "${CARD_FORMAT}"`);
   }
+  for (const [key, what] of PAGE_REFUSED_KINDS) {
+    if (has(c, key) && c[key] !== null) {
+      throw new VerdictError(`${what}: verify its bundles with \`zkverify verify\`; this page does not check them`);
+    }
+  }
   const extra = Object.keys(c).find((k) => !CARD_KEYS.includes(k));
   if (extra !== void 0) throw bad(`unknown field ${extra}`);
   const card = { ...c, param_hashes: has(c, "param_hashes") ? c.param_hashes : [] };
@@ -931,6 +937,7 @@ function cardTensors(card, key) {
 }
 var outputRules = (card) => card.outputs.map((t) => t.prediction || card.prediction || "values");
 var isLegacyCard = (card) => card.format === "zkverify.card/1";
+var batchSize = (card) => card.batch_size === void 0 || card.batch_size === 0n ? null : card.batch_size;
 async function circuitId(card) {
   return sha256Hex(new TextEncoder().encode(canonicalJson(card)));
 }
@@ -1199,13 +1206,67 @@ function checkEntries(raw, key, proven, rules, legacy) {
     }
   });
 }
+function checkBatch(b, card, proven) {
+  const size = batchSize(card);
+  const kind = size !== null ? "batched" : "single";
+  if (get(b, "kind") !== kind) {
+    throw new Invalid("kind", `kind: this circuit's bundles are ${pyRepr(kind)}, not ${pyRepr(get(b, "kind"))}`);
+  }
+  const batch = get(b, "batch");
+  if (size === null) {
+    if (batch !== null) throw new Invalid("batch", "batch: this circuit is not batched; expected no batch");
+    return 1;
+  }
+  const keys = isObj(batch) ? Object.keys(batch) : [];
+  if (!(isObj(batch) && keys.length === 2 && has(batch, "size") && has(batch, "real") && isInt(batch.size) && isInt(batch.real))) {
+    throw new Invalid("batch", 'batch: expected {"size": B, "real": N}');
+  }
+  if (batch.size !== size || !(batch.real >= 1n && batch.real <= size)) {
+    throw new Invalid("batch", `batch: size must be the circuit's ${size} and real in 1..${size}`);
+  }
+  const real = Number(batch.real);
+  const B = Number(size);
+  (proven.inputs ?? []).forEach(({ felts }, i) => {
+    const row2 = (k) => felts.slice(Math.floor(k * felts.length / B), Math.floor((k + 1) * felts.length / B));
+    const first = row2(0);
+    for (let k = real; k < B; k++) {
+      const r = row2(k);
+      if (r.length !== first.length || r.some((f, j) => f !== first[j])) {
+        throw new Invalid("batch.real", `batch.real: input ${i}'s rows after the first ${real} are not copies of the first input (padding)`);
+      }
+    }
+  });
+  return real;
+}
+function rowPredictions(card, proven, real) {
+  if (proven.outputs === null) return null;
+  const B = Number(batchSize(card) ?? 1n);
+  const legacy = isLegacyCard(card);
+  const rules = outputRules(card);
+  const out = [];
+  for (let r = 0; r < real; r++) {
+    const per = {};
+    proven.tensors.outputs.forEach((t, i) => {
+      const typed = proven.outputs[i].typed;
+      const n = Math.floor(typed.length / B);
+      const row2 = typed.slice(r * n, (r + 1) * n);
+      const shape = B > 1 ? [1n, ...t.shape.slice(1)] : t.shape;
+      const p = outputPrediction(rules[i], { ...t, shape }, row2, legacy);
+      per[t.name] = p === null ? row2 : p;
+    });
+    const vals = Object.values(per);
+    out.push(vals.length === 1 ? vals[0] : per);
+  }
+  return out;
+}
 function claimsHold(claimed, decoded) {
   if (claimed === null || decoded === null) return claimed === null && decoded === null;
   return Array.isArray(claimed) && claimed.length === decoded.length && claimed.every((row2, i) => Array.isArray(row2) && row2.length === decoded[i].felts.length && row2.every((c, j) => isNum(c) && claimMatches(c, decoded[i].felts[j], decoded[i].scale)));
 }
 function checkClaimsV1(b, card, proven, predicted) {
-  if (card.outputs.length !== 1) {
-    throw new Invalid("format", `a ${BUNDLE_FORMAT_V1} bundle cannot state the ${card.outputs.length} outputs of this circuit`);
+  if (card.outputs.length !== 1 || batchSize(card) !== null) {
+    const what = card.outputs.length !== 1 ? `the ${card.outputs.length} outputs` : `the ${card.batch_size} rows`;
+    throw new Invalid("format", `a ${BUNDLE_FORMAT_V1} bundle cannot state ${what} of this circuit`);
   }
   for (const k of ["inputs", "outputs"]) {
     if (!claimsHold(get(b, k), proven[k])) {
@@ -1223,10 +1284,8 @@ function checkInstances(b, card, settings, vis, flat) {
   }
   const predictions = provenPredictions(card, proven);
   const prediction = summaryPrediction(predictions);
-  if (b.format !== BUNDLE_FORMAT_V1) {
-    if (b.kind !== "single") throw new Invalid("kind", `kind: this circuit's bundles are 'single', not ${pyRepr(b.kind)}`);
-    if (get(b, "batch") !== null) throw new Invalid("batch", "batch: this circuit is not batched; expected no batch");
-  }
+  const real = b.format === BUNDLE_FORMAT_V1 ? 1 : checkBatch(b, card, proven);
+  const perInput = rowPredictions(card, proven, real);
   if (b.format === BUNDLE_FORMAT_V1) {
     checkClaimsV1(b, card, proven, prediction);
   } else {
@@ -1236,13 +1295,14 @@ function checkInstances(b, card, settings, vis, flat) {
   }
   const typed = (ts) => ts === null ? null : ts.map((t) => t.typed);
   return {
-    // by_output: each output's prediction by name; predictions: one per real input (one here).
+    // by_output: each output's prediction by name; predictions: one entry per real input; a
+    // batched circuit's prediction is that list and it has no by_output (padding never counts).
     inputs: typed(proven.inputs),
     outputs: typed(proven.outputs),
-    prediction,
-    by_output: predictions,
-    predictions: prediction === null ? null : [prediction],
-    batch: null,
+    prediction: batchSize(card) === null ? prediction : perInput,
+    by_output: batchSize(card) === null ? predictions : null,
+    predictions: perInput,
+    batch: batchSize(card) === null ? null : { size: batchSize(card), real },
     input_hashes: proven.input_hashes,
     output_hashes: proven.output_hashes
   };
@@ -1315,9 +1375,6 @@ async function decide(files, proofCheck) {
     }
     if (vis.param === "hashed" && card.param_hashes.length === 0) {
       throw new VerdictError("the card records no params hash for a circuit with hashed params");
-    }
-    if (card.batch_size !== void 0) {
-      throw new VerdictError("this circuit is batched (several inferences per proof), which the browser verifier does not check yet: verify it with `zkverify verify`");
     }
     if ((settings.einsum_params?.total_einsum_col_size ?? 0) > 0) {
       throw new VerdictError(FREIVALDS_REFUSAL);
@@ -1463,7 +1520,17 @@ function predictionText(p, rule) {
   if (rule !== "argmax") return `${fmtValues(p)}`;
   return Array.isArray(p) ? `classes ${fmtValues(p)}` : `class ${p}`;
 }
+function inputText(v, p) {
+  if (v.output_names.length === 1) return predictionText(p, v.output_rules[0]);
+  return v.output_names.map((n, i) => `${n} = ${predictionText(p[n], v.output_rules[i])}`).join("; ");
+}
+var plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 function provesText(v) {
+  if (v.batch !== null) {
+    const n = Number(v.batch.real);
+    const what = v.predictions === null ? "" : " (one line per input below)";
+    return `: proves ${plural(n, "input")} in a batch of ${v.batch.size}${what}`;
+  }
   if (v.by_output === null) return "";
   const names = Object.keys(v.by_output);
   const each = names.map((n) => predictionText(v.by_output[n], v.output_rules[v.output_names.indexOf(n)]));
@@ -1487,6 +1554,13 @@ function detailRows(v, source) {
     rows.push(["weights bound", v.weights_bound ? "yes: this circuit's proofs pin its weights (fixed in the vk, or checked by hash)" : "no: the circuit's weights are private and nothing binds them; any weights would verify"]);
   }
   if (v.verdict === "invalid") rows.push(["rejected field", v.field]);
+  if (v.verdict === "valid" && v.batch !== null) {
+    const { size, real } = v.batch;
+    const pad = Number(size) - Number(real);
+    const how = v.inputs !== null ? "checked to be copies of input 1" : "on the bundle's word: the inputs are not public, so the rows cannot be compared";
+    rows.push(["batch", `${plural(Number(real), "real input")} in a batch of ${size}` + (pad === 0 ? "" : ` (the last ${plural(pad, "row")}: padding, ${how}; never counted as predictions)`)]);
+    (v.predictions ?? []).forEach((p, r) => rows.push([`prediction, input ${r + 1} (proven)`, inputText(v, p)]));
+  }
   if (v.verdict === "valid") {
     for (const [dir, names, values, hashes] of [
       ["input", v.input_names, v.inputs, v.input_hashes],
@@ -1499,7 +1573,7 @@ function detailRows(v, source) {
       });
     }
     v.output_names.forEach((name, i) => {
-      if (v.by_output === null || v.output_rules[i] !== "argmax") return;
+      if (v.by_output === null || v.output_rules[i] !== "argmax" || v.batch !== null) return;
       const p = v.by_output[name];
       const label = v.output_names.length === 1 ? "prediction (proven)" : `prediction ${name} (proven)`;
       const how = Array.isArray(p) ? "argmax over the last axis, one per row" : "argmax of the proven outputs";

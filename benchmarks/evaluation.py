@@ -1,0 +1,82 @@
+"""Proven accuracy on the digits test split (450 samples): wall time per chunk size and workers.
+
+    python benchmarks/evaluation.py [CHUNK ...]
+
+For each chunk size C: `zkverify evaluate circuits/digits_mlp.toml` (calibrated default), then
+`prove --data --labels` with 1 and 2 workers, `verify`; the proven accuracy is compared with the
+float model's and with the in-circuit accuracy of the plain circuit's quantization. Writes
+benchmarks/results/evaluation.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+X = ROOT / "examples" / "data" / "digits_mlp_test.npy"
+Y = ROOT / "examples" / "data" / "digits_mlp_test_labels.npy"
+
+
+def float_accuracy() -> float:
+    import torch
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    from models import digits_mlp
+
+    m = digits_mlp()
+    m.load_state_dict(torch.load(ROOT / "examples" / "weights" / "digits_mlp.pt"))
+    x = torch.tensor(np.load(X).reshape(-1, 64), dtype=torch.float32)
+    with torch.no_grad():
+        pred = m(x).argmax(-1).numpy()
+    return float((pred == np.load(Y).reshape(-1)).mean())
+
+
+def main(chunks: list[int]) -> None:
+    from zkverify.evaluation import build_evaluation, prove_evaluation
+    from zkverify.verifying import verify_bundle
+
+    work = Path(tempfile.mkdtemp(prefix="zkverify-evalbench-"))
+    rows = []
+    try:
+        for c in chunks:
+            cd = work / f"eval-{c}"
+            t0 = time.perf_counter()
+            res = build_evaluation(ROOT / "circuits" / "digits_mlp.toml", cd, X, Y, c)
+            row = {"chunk_size": c, "build_seconds": round(time.perf_counter() - t0, 1),
+                   "logrows": res.manifest.logrows, "num_rows": res.manifest.num_rows,
+                   "pk_bytes": (cd / "pk.key").stat().st_size}
+            for workers in (1, 2):
+                out = work / f"ev-{c}-{workers}.json"
+                t0 = time.perf_counter()
+                b = prove_evaluation(cd, X, Y, out, workers=workers)
+                row[f"prove_seconds_{workers}_workers"] = round(time.perf_counter() - t0, 1)
+            t0 = time.perf_counter()
+            v = verify_bundle(cd, out)
+            row.update(verify_seconds=round(time.perf_counter() - t0, 2), valid=v.valid,
+                       accuracy=v.accuracy, correct=v.correct, total=v.total,
+                       chunks=b["evaluation"]["chunks"], bundle_bytes=out.stat().st_size,
+                       dataset_sha256=v.dataset_sha256,
+                       load_avg_1min=round(os.getloadavg()[0], 2))
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            shutil.rmtree(cd, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "evaluation.json").write_text(json.dumps({
+        "model": "digits_mlp", "data": "digits test split (450 samples)",
+        "float_accuracy": float_accuracy(), "machine": f"{os.cpu_count()} cores x86_64, 24 GiB",
+        "rows": rows}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [16, 64])
