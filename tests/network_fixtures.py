@@ -50,7 +50,7 @@ def fake_node_app(mode: str, cd: CircuitDir, bundle: dict[str, Any]) -> FastAPI:
         if mode == "busy":
             raise HTTPException(503, "prove is busy: waited 60s in the queue; retry later")
         forged = tampered(bundle, "instance", cd)
-        return {"circuit": "tiny_mlp", "circuit_id": cid, "prediction": forged["prediction"],
+        return {"circuit": "tiny_mlp", "circuit_id": cid, "prediction": forged["outputs"][0]["prediction"],
                 "proof_hash": ProofBundle.from_obj(forged).proof_hash(), "bundle": forged}
 
     return app
