@@ -330,3 +330,25 @@ def test_symbolic_dimensions_resolve_as_ezkl_resolves_them(tmp_path: Path) -> No
                       opset_version=18, dynamic_axes={"x": {0: "n"}, "mask": {0: "n"}})
     with pytest.raises(ModelError, match="symbolic dimension 'n'.*run_args.variables"):
         graph_signature(path)
+
+
+def test_bundles_of_the_first_format_still_verify_everywhere(io: dict[str, CircuitDir],
+                                                            tmp_path: Path) -> None:
+    """A committed bundle/1 (tests/conformance) against its card/1 circuit, locally and on the
+    EVM; a node takes the format too (it answers for the circuits it hosts, not 422)."""
+    import httpx
+
+    from .service_fixtures import ThreadServer
+
+    root = Path(__file__).parent / "conformance"
+    case = json.loads((root / "cases" / "valid.json").read_text())
+    assert case["bundle"]["format"] == "zkverify.proof-bundle/1"
+    path = write(tmp_path / "old.json", case["bundle"])
+    public = root / "circuits" / case["circuit"]
+    for cmd in (("verify",), ("evm", "verify")):
+        code, out, err = run(*cmd, public, path, "--json")
+        assert code == 0 and json.loads(out)["format"] == "zkverify.proof-bundle/1", (cmd, err)
+    with ThreadServer([io["two"].path], tmp_path / "db.sqlite") as srv:
+        r = httpx.post(f"{srv.url}/v1/verify", json=case["bundle"], timeout=60)
+        assert r.status_code == 200 and r.json()["valid"] is False, r.text
+        assert "not hosted" in r.json()["reason"] or "no circuit" in r.json()["reason"], r.text

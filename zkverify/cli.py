@@ -321,11 +321,11 @@ def verify(paths: tuple[str, ...], url: str | None, require_ceremony_srs: bool,
         raise UsageError("with --url, verify takes only PROOF")
     if url is not None:
         from .client import verify_remote
-        from .manifest import BUNDLE_FORMAT
+        from .manifest import BUNDLE_FORMAT, BUNDLE_FORMAT_V1
         from .verifying import bundle_data
 
         raw = bundle_data(Path(paths[-1]))
-        if not isinstance(raw, dict) or raw.get("format") != BUNDLE_FORMAT:
+        if not isinstance(raw, dict) or raw.get("format") not in (BUNDLE_FORMAT, BUNDLE_FORMAT_V1):
             raise BundleError(f"{paths[-1]}: not a zkverify proof bundle (expected format "
                               f"{BUNDLE_FORMAT!r})")
         result = verify_remote(url, raw)

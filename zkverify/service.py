@@ -35,7 +35,17 @@ from .__about__ import __version__
 from .errors import CircuitError, EngineError, InputError, ServiceError, UsageError, ZkVerifyError
 from .inputs import ezkl_input
 from .limits import ClientLimiter, OnceCache, RateLimited
-from .manifest import BUNDLE_FORMAT, CARD, SETTINGS, SRS, VK, CircuitDir, Manifest, ProofBundle
+from .manifest import (
+    BUNDLE_FORMAT,
+    BUNDLE_FORMAT_V1,
+    CARD,
+    SETTINGS,
+    SRS,
+    VK,
+    CircuitDir,
+    Manifest,
+    ProofBundle,
+)
 from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from .pool import Overloaded, WorkerPool, prove_job, verifier_job, verify_job
 from .proving import Prover
@@ -241,7 +251,7 @@ def create_app(circuit_dirs: Sequence[str | Path], db_path: str | Path, token: s
         data = await _json_body(request, max_body)
         if not isinstance(data, dict):
             raise HTTPException(422, "request body: not a proof bundle (expected a JSON object)")
-        if data.get("format") != BUNDLE_FORMAT:
+        if data.get("format") not in (BUNDLE_FORMAT, BUNDLE_FORMAT_V1):  # format 1 still verifies
             raise HTTPException(422, f"request body: not a zkverify proof bundle (format "
                                      f"{str(data.get('format'))[:40]!r}, expected {BUNDLE_FORMAT!r})")
         h = _match(hosted, data)
