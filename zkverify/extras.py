@@ -20,10 +20,18 @@ EXTRAS = {
     "fastapi": "serve", "starlette": "serve", "uvicorn": "serve", "prometheus_client": "serve",
     "ray": "ray",
     "mcp": "mcp",
+    "hummingbird": "trees", "onnxconverter_common": "trees", "dill": "trees", "psutil": "trees",
 }
+# hummingbird-ml 0.4.12 declares onnx<=1.16.1, which no resolver can satisfy beside the torch
+# extra's onnx (1.23); its torch backend, all zkverify uses, works with onnx 1.23 (measured), so
+# the trees extra brings hummingbird's real runtime dependencies and hummingbird itself comes
+# without its declared ones.
+HUMMINGBIRD = "hummingbird-ml==0.4.12"
 
 
 def install_command(extra: str) -> str:
+    if extra == "trees":
+        return f"pip install 'zkverify[trees]' && pip install --no-deps {HUMMINGBIRD}"
     return f"pip install 'zkverify[{extra}]'"
 
 
