@@ -177,3 +177,14 @@ def test_export_bad_files_are_one_line_errors(tmp_path: Path) -> None:
 def test_export_help_warns_that_a_pickle_runs_code() -> None:
     code, out, _ = run("export", "--help")
     assert code == 0 and "Loading a pickle runs code" in " ".join(out.split())
+
+
+def test_export_estimator_without_the_trees_extra_names_the_install(forest_file: Path,
+                                                                    tmp_path: Path) -> None:
+    from .test_lean import run_blocked
+
+    res = run_blocked(("hummingbird",), [["export", str(forest_file), "-o", str(tmp_path)]])
+    r = res["results"][0]
+    assert r["code"] == 2 and "Traceback" not in r["stderr"], r
+    assert ("needs the 'trees' extra (hummingbird is not installed): pip install "
+            "'zkverify[trees]' && pip install --no-deps hummingbird-ml==0.4.12") in r["stderr"]
