@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install zkverify into ./.venv and the node tools (solcjs, anvil, ezkl wasm) into ./node_modules.
-#   bash scripts/install.sh          # what the demo needs: the core and the torch extra
+#   bash scripts/install.sh          # what the demo needs: the core, the torch and trees extras
 #   bash scripts/install.sh --dev    # + test/lint tools, the serve and Ray extras, and Debian's
 #                                    #   chromium (as root); dev includes the torch extra
 # (A verifier needs neither: `pip install zkverify` is the lean core, see the README.)
@@ -14,8 +14,12 @@ python -m pip install --quiet --upgrade pip
 if [ "$dev" = 1 ]; then
   python -m pip install --quiet -e '.[dev,ray]'
 else
-  python -m pip install --quiet -e '.[torch]'
+  python -m pip install --quiet -e '.[torch,trees]'
 fi
+# hummingbird-ml declares onnx<=1.16.1; its torch backend (all zkverify uses) works with the
+# onnx the torch extra installs, so it comes without its declared dependencies (the trees
+# extra above brings the ones it imports). See pyproject.toml.
+python -m pip install --quiet --no-deps hummingbird-ml==0.4.12
 npm ci --no-audit --no-fund --loglevel=error
 if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then

@@ -29,7 +29,8 @@ CONFORMANCE = ROOT / "tests" / "conformance"
 PUBLIC_TINY = CONFORMANCE / "circuits" / "tiny"  # card, settings, vk, srs: what a node publishes
 TORCH_EXTRA = ("torch", "onnx", "onnxruntime", "sklearn")
 ALL_EXTRAS = (*TORCH_EXTRA, "fastapi", "starlette", "uvicorn", "prometheus_client", "ray", "mcp",
-              "eth_account", "eth_abi", "eth_utils")
+              "eth_account", "eth_abi", "eth_utils",
+              "hummingbird", "xgboost", "lightgbm")
 TORCH_INSTALL = "pip install 'zkverify[torch]'"
 
 # Runs CLI invocations in one process whose import system refuses the blocked modules and

@@ -68,28 +68,49 @@ def console() -> Any:
 
 
 @cli.command()
-@click.argument("spec")
-@click.option("--input-shape", required=True,
-              help="Input shape, positive integers like 1,64 or 1x64 (batch dimension first).")
+@click.argument("model")
+@click.option("--input-shape", "input_shapes", multiple=True, metavar="SHAPE",
+              help="Input shape, positive integers like 1,64 or 1x64 (batch dimension first). "
+                   "Repeat for a model with several inputs, in forward's order. An estimator's "
+                   "defaults to 1,n_features_in_.")
+@click.option("--input-dtype", "input_dtypes", multiple=True,
+              type=click.Choice(["float32", "float64", "int32", "int64", "bool"]),
+              help="dtype of each input, one per --input-shape (default float32; int64 for "
+                   "token ids).")
 @click.option("--weights", type=click.Path(path_type=Path), help="A state dict to load.")
 @output_option("Directory for network.onnx and input.json.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def export(spec: str, input_shape: str, weights: Path | None, out: Path, as_json: bool) -> None:
-    """Export a torch module (file.py:factory or package.module:factory) to ONNX."""
+def export(model: str, input_shapes: tuple[str, ...], input_dtypes: tuple[str, ...],
+           weights: Path | None, out: Path, as_json: bool) -> None:
+    """Export a model to ONNX, checked against the model itself on random inputs.
+
+    MODEL is a torch module (file.py:factory or package.module:factory), or a fitted
+    scikit-learn, XGBoost or LightGBM estimator: a pickle/joblib file (.pkl, .pickle, .joblib)
+    or a factory returning one, converted to tensor ops with hummingbird (the trees extra).
+    Loading a pickle runs code from it: export only files you trust.
+    """
     from .exporting import export_model, parse_shape
     from .outputs import output_dir
 
-    shape = parse_shape(input_shape)
-    res = export_model(spec, shape, output_dir(out), weights)
-    info = {"onnx": str(res.onnx_path), "input": str(res.input_path),
+    shapes = [parse_shape(s) for s in input_shapes]
+    res = export_model(model, shapes or None, output_dir(out), weights, input_dtypes or None)
+    info = {"onnx": str(res.onnx_path), "input": str(res.input_path), "framework": res.framework,
             "input_shape": list(res.input_shape), "output_shape": list(res.output_shape),
+            "inputs": [{"name": n, "dtype": d, "shape": list(s)} for n, d, s in
+                       zip(res.input_names, res.input_dtypes, res.input_shapes, strict=True)],
+            "outputs": [{"name": n, "shape": list(s)} for n, s in
+                        zip(res.output_names, res.output_shapes, strict=True)],
+            "classifier_outputs": list(res.classifier_outputs), "reference": res.reference,
             "max_abs_diff": res.max_abs_diff, "checked_samples": res.checked_samples}
     if as_json:
         emit_json(info)
-    else:
-        click.echo(f"wrote {res.onnx_path} (output shape {list(res.output_shape)}); onnxruntime "
-                   f"vs torch on {res.checked_samples} random inputs: max abs diff "
-                   f"{res.max_abs_diff:.2e}")
+        return
+    shapes_out = ", ".join(f"{n} {list(s)}" for n, s in
+                           zip(res.output_names, res.output_shapes, strict=True))
+    click.echo(f"wrote {res.onnx_path} (outputs {shapes_out}); onnxruntime vs {res.reference} "
+               f"on {res.checked_samples} random inputs: max abs diff {res.max_abs_diff:.2e}")
+    if res.classifier_outputs:
+        click.echo(f"class scores: build with --classifier {res.classifier_outputs[0]}")
 
 
 def build_options(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,10 +21,18 @@ EXTRAS = {
     "ray": "ray",
     "mcp": "mcp",
     "eth_account": "chain", "eth_abi": "chain", "eth_utils": "chain",
+    "hummingbird": "trees", "onnxconverter_common": "trees", "dill": "trees", "psutil": "trees",
 }
+# hummingbird-ml 0.4.12 declares onnx<=1.16.1, which no resolver can satisfy beside the torch
+# extra's onnx (1.23); its torch backend, all zkverify uses, works with onnx 1.23 (measured), so
+# the trees extra brings hummingbird's real runtime dependencies and hummingbird itself comes
+# without its declared ones.
+HUMMINGBIRD = "hummingbird-ml==0.4.12"
 
 
 def install_command(extra: str) -> str:
+    if extra == "trees":
+        return f"pip install 'zkverify[trees]' && pip install --no-deps {HUMMINGBIRD}"
     return f"pip install 'zkverify[{extra}]'"
 
 

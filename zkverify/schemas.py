@@ -37,8 +37,13 @@ class ExportOutput(_Out):
 
     onnx: str
     input: str
-    input_shape: list[int]
-    output_shape: list[int]
+    framework: str  # torch, sklearn, xgboost or lightgbm
+    input_shape: list[int]  # the first input's
+    output_shape: list[int]  # the first output's
+    inputs: list[dict[str, Any]]  # name, dtype, shape of each graph input
+    outputs: list[dict[str, Any]]  # name, shape of each graph output
+    classifier_outputs: list[str]  # outputs holding class scores (an estimator's probabilities)
+    reference: str  # what the graph was checked against: torch, predict_proba or predict
     max_abs_diff: float
     checked_samples: int
 

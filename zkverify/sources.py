@@ -78,10 +78,12 @@ def materialize_onnx(p: _Plan, dest: Path) -> tuple[_Plan, list[Tensor]]:
         from .exporting import export_model
 
         assert p.config.input_shape is not None
-        shape = p.config.input_shape
-        if p.config.batch_size:
-            shape = (p.config.batch_size, *shape[1:])
-        res = export_model(p.spec.factory, shape, dest.parent, p.spec.weights)
+        shapes = (list(p.spec.input_shapes) if p.spec.input_shapes and
+                  p.config.input_shape == p.spec.input_shape else [p.config.input_shape])
+        if p.config.batch_size:  # --batch-size B: every input's batch axis is B
+            shapes = [(p.config.batch_size, *s[1:]) for s in shapes]
+        res = export_model(p.spec.factory, shapes, dest.parent, p.spec.weights,
+                           p.spec.input_dtypes or None)
         if res.onnx_path != dest:
             os.replace(res.onnx_path, dest)
     else:

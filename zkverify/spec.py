@@ -5,7 +5,8 @@ name = "digits_mlp"
 [model]
 factory = "../examples/digits.py:digits_mlp"  # or: onnx = "model.onnx"
 weights = "../examples/weights/digits_mlp.pt"
-input_shape = [1, 64]
+input_shape = [1, 64]             # several inputs: [[1, 3], [1, 8]] (forward's order)
+# input_dtype = ["float32", "int64"]  # one per input (default float32)
 classifier = true
 [calibration]
 data = "../examples/data/digits_calibration.npy"
@@ -41,7 +42,8 @@ class _Model(BaseModel):
     factory: str | None = None
     onnx: str | None = None
     weights: str | None = None
-    input_shape: list[int] | None = None
+    input_shape: list[int] | list[list[int]] | None = None
+    input_dtype: list[str] | None = None
     classifier: bool | list[str] | None = None  # true (one output) or the class-score outputs
 
 
@@ -91,6 +93,8 @@ class CircuitSpec:
     min_agreement: float | None
     run_args: dict[str, Any] = field(default_factory=dict)
     classifier_outputs: tuple[str, ...] = ()
+    input_shapes: tuple[tuple[int, ...], ...] = ()  # every input's (input_shape is the first)
+    input_dtypes: tuple[str, ...] = ()
 
 
 def load_spec(path: str | Path) -> CircuitSpec:
@@ -114,6 +118,10 @@ def load_spec(path: str | Path) -> CircuitSpec:
     for k, v in s.visibility.model_dump().items():
         if v not in VISIBILITIES:
             raise UsageError(f"{path}: visibility.{k} = {v!r}, expected one of {VISIBILITIES}")
+    shapes = _shapes(s.model.input_shape)
+    if s.model.input_dtype is not None and len(s.model.input_dtype) != len(shapes):
+        raise UsageError(f"{path}: [model] input_dtype has {len(s.model.input_dtype)} entries for "
+                         f"{len(shapes)} input shapes")
     base = path.parent
 
     def rel(p: str | None) -> Path | None:
@@ -127,7 +135,8 @@ def load_spec(path: str | Path) -> CircuitSpec:
     return CircuitSpec(
         path=path, name=s.name, factory=factory, onnx=rel(s.model.onnx),
         weights=rel(s.model.weights),
-        input_shape=tuple(s.model.input_shape) if s.model.input_shape else None,
+        input_shape=shapes[0] if shapes else None, input_shapes=tuple(shapes),
+        input_dtypes=tuple(s.model.input_dtype or ()),
         classifier=(True if isinstance(s.model.classifier, list) else s.model.classifier),
         classifier_outputs=tuple(s.model.classifier) if isinstance(s.model.classifier, list) else (),
         calibration_data=rel(s.calibration.data),
@@ -135,6 +144,14 @@ def load_spec(path: str | Path) -> CircuitSpec:
         max_abs_error=s.tolerance.max_abs_error, min_agreement=s.tolerance.min_agreement,
         run_args=dict(s.run_args),
     )
+
+
+def _shapes(raw: list[int] | list[list[int]] | None) -> list[tuple[int, ...]]:
+    if not raw:
+        return []
+    if all(isinstance(d, int) for d in raw):
+        return [tuple(raw)]  # type: ignore[arg-type]
+    return [tuple(s) for s in raw]  # type: ignore[arg-type]
 
 
 def resolve_source(source: str | Path) -> Path:

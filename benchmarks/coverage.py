@@ -1,0 +1,174 @@
+"""Coverage: bare ezkl's full flow vs zkverify's build/prove/verify on every zoo model and example.
+
+For each model, in one run: bare ezkl (gen_settings with public input/output and fixed params,
+calibrate_settings target resources, compile_circuit, gen_srs, setup, gen_witness, prove,
+verify), then zkverify (build calibrated on the same data, prove, verify). Pass/fail, logrows
+and prove time of each, and the ratio of prove times where both chose the same logrows.
+Writes benchmarks/results/coverage.json; the README table is printed with --markdown.
+
+    python benchmarks/coverage.py [--models mlp gru ...] [--examples iris_forest ...] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EXAMPLES = ["iris_forest", "cancer_boosting", "digits_gru", "digits_transformer", "iris_two_input"]
+
+
+def timed(fn: Any, *a: Any, **kw: Any) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    r = fn(*a, **kw)
+    return r, time.perf_counter() - t0
+
+
+def bare_ezkl(onnx: Path, cal: Path, sample: Path, work: Path) -> dict[str, Any]:
+    import ezkl
+
+    f = {n: str(work / n) for n in ("settings.json", "model.compiled", "kzg.srs", "pk.key",
+                                    "vk.key", "witness.json", "proof.json")}
+    out: dict[str, Any] = {"pass": False}
+    try:
+        ra = ezkl.PyRunArgs()
+        ra.input_visibility, ra.output_visibility, ra.param_visibility = "public", "public", "fixed"
+        ezkl.gen_settings(model=str(onnx), output=f["settings.json"], py_run_args=ra)
+        _, out["calibrate_s"] = timed(ezkl.calibrate_settings, data=str(cal), model=str(onnx),
+                                      settings=f["settings.json"], target="resources")
+        ezkl.compile_circuit(model=str(onnx), compiled_circuit=f["model.compiled"],
+                             settings_path=f["settings.json"])
+        out["logrows"] = json.loads(Path(f["settings.json"]).read_text())["run_args"]["logrows"]
+        ezkl.gen_srs(f["kzg.srs"], out["logrows"])
+        _, out["setup_s"] = timed(ezkl.setup, model=f["model.compiled"], vk_path=f["vk.key"],
+                                  pk_path=f["pk.key"], srs_path=f["kzg.srs"])
+        ezkl.gen_witness(data=str(sample), model=f["model.compiled"], output=f["witness.json"])
+        _, out["prove_s"] = timed(ezkl.prove, witness=f["witness.json"], model=f["model.compiled"],
+                                  pk_path=f["pk.key"], proof_path=f["proof.json"],
+                                  srs_path=f["kzg.srs"])
+        out["pass"] = bool(ezkl.verify(proof_path=f["proof.json"], settings_path=f["settings.json"],
+                                       vk_path=f["vk.key"], srs_path=f["kzg.srs"]))
+    except Exception as e:
+        out["error"] = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e) else ''}"
+    return out
+
+
+def zkverify_flow(source: Path, cal: Path, sample: Path, work: Path,
+                  classifier: tuple[str, ...]) -> dict[str, Any]:
+    from zkverify.circuit import BuildConfig, build
+    from zkverify.proving import Prover
+    from zkverify.verifying import verify_bundle
+
+    out: dict[str, Any] = {"pass": False}
+    try:
+        cfg = BuildConfig(calibration_data=cal, classifier_outputs=classifier,
+                          classifier=None if classifier else False)
+        res, out["build_s"] = timed(build, source, work / "c", cfg)
+        out["logrows"] = res.manifest.logrows
+        prover = Prover(work / "c")
+        bundle, _ = timed(prover.prove_file, sample)
+        out["prove_s"] = prover.last_prove_seconds
+        out["pass"] = verify_bundle(work / "c", bundle).valid
+    except Exception as e:
+        out["error"] = f"{type(e).__name__}: {str(e).strip().splitlines()[0][:200] if str(e) else ''}"
+    return out
+
+
+def one(name: str, kind: str, work: Path) -> dict[str, Any]:
+    from zkverify.inputs import feed_rows
+
+    work.mkdir(parents=True)
+    if kind == "zoo":
+        from tests.zoo_models import BY_NAME, export_zoo
+
+        m = BY_NAME[name]
+        res = export_zoo(m, work / "model")
+        onnx, sample, classifier, family = res.onnx_path, res.input_path, m.classifier, m.family
+        cal = sample  # one sample: what ezkl's own examples calibrate on
+        source: Path = onnx
+    else:
+        from zkverify.circuit import BuildConfig
+        from zkverify.sources import load_calibration, materialize_onnx, plan
+
+        source = ROOT / "circuits" / f"{name}.toml"
+        p = plan(source, BuildConfig())
+        onnx = work / "network.onnx"
+        _, inputs = materialize_onnx(p, onnx)
+        cal = work / "cal.json"
+        cal.write_text(json.dumps(feed_rows(load_calibration(p, inputs, []))))
+        sample = ROOT / "examples/data" / f"{name}_input.json"
+        from zkverify.inputs import ezkl_input, read_input
+
+        ezkl_sample = work / "sample.json"
+        ezkl_sample.write_text(json.dumps(ezkl_input(read_input(sample, inputs))))
+        sample = ezkl_sample
+        classifier = tuple(p.config.classifier_outputs) or ()
+        family = "example"
+    row: dict[str, Any] = {"name": name, "kind": kind, "family": family}
+    row["ezkl"] = bare_ezkl(onnx, cal, sample, work)
+    row["zkverify"] = zkverify_flow(source, cal, sample, work, classifier)
+    a, b = row["ezkl"].get("prove_s"), row["zkverify"].get("prove_s")
+    same = row["ezkl"].get("logrows") == row["zkverify"].get("logrows")
+    row["prove_ratio"] = (b / a) if a and b and same else None
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    lines = ["| model | family | ezkl | logrows | prove (s) | zkverify | logrows | prove (s) | "
+             "ratio |", "|---|---|---|---|---|---|---|---|---|"]
+
+    def cell(r: dict[str, Any]) -> list[str]:
+        ok = "pass" if r.get("pass") else "FAIL"
+        p = r.get("prove_s")
+        return [ok, str(r.get("logrows", "–")), f"{p:.2f}" if p else "–"]
+
+    for r in rows:
+        ratio = f"{r['prove_ratio']:.2f}" if r.get("prove_ratio") else "–"
+        lines.append("| " + " | ".join([f"`{r['name']}`", r["family"], *cell(r["ezkl"]),
+                                         *cell(r["zkverify"]), ratio]) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    from tests.zoo_models import ZOO
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", nargs="*", default=[m.name for m in ZOO])
+    ap.add_argument("--examples", nargs="*", default=EXAMPLES)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/coverage.json")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="zkv-cov-") as tmp:
+        os.environ.setdefault("ZKVERIFY_CACHE_DIR", str(Path(tmp) / "cache"))
+        for kind, names in (("zoo", args.models), ("example", args.examples)):
+            for name in names:
+                try:
+                    rows.append(one(name, kind, Path(tmp) / name))
+                except Exception:  # an export failure is a row too, never the end of the run
+                    traceback.print_exc()
+                    rows.append({"name": name, "kind": kind, "family": kind,
+                                 "ezkl": {"pass": False, "error": "export failed"},
+                                 "zkverify": {"pass": False, "error": "export failed"},
+                                 "prove_ratio": None})
+    out = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                       "python": platform.python_version(), "memory": "24 GiB"},
+           "models": rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2) + "\n")
+    if args.markdown:
+        print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
