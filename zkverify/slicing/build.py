@@ -86,7 +86,7 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
     c = p.config
     require(*model_modules(p), "onnxruntime")
     refuse_unbound_weights(c)
-    if getattr(c, "batch_size", None):
+    if c.batch_size:
         raise UsageError("--batch-size with --slices: a sliced circuit proves one inference at a "
                          "time so far")
     out = Path(out_dir)
@@ -97,7 +97,7 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
     try:
         whole = stage / ONNX
         with progress.stage("check model"):
-            inputs = materialize_onnx(p, whole)
+            p, inputs = materialize_onnx(p, whole)
         _, outputs = graph_signature(whole, variables_of(c.run_args))
         graph = load_graph(whole)
         parts = stage / ".parts"
@@ -194,7 +194,7 @@ def _slice_config(c: BuildConfig, i: int, n: int, cal: Path,
                   done: list[BuildResult]) -> BuildConfig:
     first, last = i == 0, i == n - 1
     run_args = dict(c.run_args)
-    scales: tuple[int, ...] | None = None
+    scales = c.calibration_scales  # the first slice: what the caller allowed
     if not first:
         prev = done[-1].circuit.settings_json()
         out_scales = sorted(set(int(s) for s in prev.get("model_output_scales") or []))
