@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from tests.conftest import TESTS, tiny_config
 from tests.test_bad_input import assert_one_line_error, det_model
 from zkverify.cli import cli
+from zkverify.errors import CircuitError
 from zkverify.exporting import export_model
 from zkverify.manifest import CircuitDir, SlicedBundle
 from zkverify.slicing.build import SlicedBuildResult, build_sliced
@@ -245,8 +246,16 @@ def test_commands_without_slicing_support_refuse_in_one_line(
     batch.write_text('{"input_data": [[0.1, 0.2, 0.3, 0.4]]}\n' * 2)
     r = run("prove", sliced.circuit.path, batch, "-o", tmp_path / "out")
     assert_one_line_error(r, 2, "a sliced circuit", "batch proving does not support")
-    with pytest.raises(Exception, match="a sliced circuit"):
+    with pytest.raises(CircuitError, match="a sliced circuit"):
         CircuitDir(sliced.circuit.path).load_card()
+    from zkverify.service import host
+
+    with pytest.raises(CircuitError, match="a sliced circuit"):  # serve, and so the page
+        host([sliced.circuit.path])
+    (tmp_path / "b.json").write_text(json.dumps({"format": "zkverify.proof-bundle/2",
+                                                 "kind": "sliced"}))
+    r = run("evm", "calldata", tmp_path / "b.json")
+    assert_one_line_error(r, 2, "b.json", "kind")
 
 
 # --- bad input ------------------------------------------------------------------------------

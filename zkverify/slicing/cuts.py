@@ -21,6 +21,13 @@ from typing import Any
 from ..errors import ModelError, UsageError
 
 FLOAT_TYPES = {1, 10, 11, 16}  # float32, float16, float64, bfloat16 (onnx.TensorProto)
+# Rows per element of a tensor hashed at a cut (ezkl 23's Poseidon, measured: hashing the
+# 4x28x28 output of digits28_cnn's first convolution takes 128,578 rows): a cut costs this on
+# both sides, so a small crossing tensor is worth a less even split.
+HASH_ROWS_PER_ELEMENT = 41
+# A rough row count per output element of any node (rescaling and lookups), on top of the
+# multiply-accumulates of a Conv, Gemm or MatMul; only used to balance slices.
+ROWS_PER_OUTPUT = 16
 
 __all__ = ["Cut", "Graph", "choose_cuts", "cuts_by_max_logrows", "cuts_by_tensors",
            "extract_slices", "load_graph"]
@@ -32,6 +39,7 @@ class Cut:
 
     position: int
     tensors: tuple[str, ...]
+    elements: int = 0  # the crossing tensors' elements: what the link hashes
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class Graph:
     path: Path
     node_names: tuple[str, ...]
     op_types: tuple[str, ...]
-    weights: tuple[int, ...]  # a rough cost per node (output + weight elements), for balance
+    weights: tuple[int, ...]  # a rough row count per node, for balance
     produced: dict[str, int]  # tensor -> index of the node that makes it
     cuts: tuple[Cut, ...]
 
@@ -67,7 +75,7 @@ def load_graph(onnx_path: Path) -> Graph:
     with contextlib.suppress(Exception):
         model = onnx.shape_inference.infer_shapes(model)
     g = model.graph
-    inits = {i.name: math.prod(i.dims) for i in g.initializer}
+    inits = {i.name: list(i.dims) for i in g.initializer}
     graph_inputs = [i.name for i in g.input if i.name not in inits]
     graph_outputs = {o.name for o in g.output}
     types: dict[str, Any] = {v.name: v.type for v in [*g.value_info, *g.input, *g.output]}
@@ -99,8 +107,16 @@ def load_graph(onnx_path: Path) -> Graph:
         return tt.elem_type in FLOAT_TYPES and tt.HasField("shape") and all(
             d.HasField("dim_value") or d.HasField("dim_param") for d in tt.shape.dim)
 
-    weights = tuple(sum(elems(o) for o in nd.output) + sum(inits.get(t, 0) for t in nd.input)
-                    for nd in nodes)
+    def rows(nd: Any) -> int:
+        out = sum(elems(o) for o in nd.output)
+        w = next((inits[t] for t in nd.input[1:] if len(inits.get(t, [])) >= 2), None)
+        macs = 0
+        if w is not None and nd.op_type in ("Conv", "Gemm", "MatMul", "ConvTranspose"):
+            per_out = math.prod(w) // max(1, w[-1] if nd.op_type == "MatMul" else w[0])
+            macs = out * per_out
+        return macs + ROWS_PER_OUTPUT * out
+
+    weights = tuple(rows(nd) for nd in nodes)
     cuts = []
     for k in range(1, n):
         if all(nd.op_type == "Constant" for nd in nodes[:k]) or all(
@@ -113,7 +129,7 @@ def load_graph(onnx_path: Path) -> Graph:
                           key=lambda t: (produced[t], t))
         if not crossing or any(t in graph_outputs or not usable(t) for t in crossing):
             continue
-        cuts.append(Cut(k, tuple(crossing)))
+        cuts.append(Cut(k, tuple(crossing), sum(elems(t) for t in crossing)))
     return Graph(Path(onnx_path), tuple(nd.name or f"#{i}" for i, nd in enumerate(nodes)),
                  tuple(nd.op_type for nd in nodes), weights, produced, tuple(cuts))
 
@@ -121,7 +137,8 @@ def load_graph(onnx_path: Path) -> Graph:
 def choose_cuts(graph: Graph, n_slices: int) -> list[Cut]:
     """``n_slices - 1`` cuts: fewest crossing tensors first, then the most even slices.
 
-    A dynamic program over the usable cuts minimizes (tensors crossing in all, heaviest slice).
+    A dynamic program over the usable cuts minimizes (tensors crossing in all, heaviest slice),
+    a slice's weight counting its nodes' rough rows and the hashing of its cut tensors.
     """
     if n_slices < 1:
         raise UsageError("--slices: expected a positive number of slices")
@@ -138,8 +155,10 @@ def choose_cuts(graph: Graph, n_slices: int) -> list[Cut]:
     for w in graph.weights:
         prefix.append(prefix[-1] + w)
 
+    hashing = {c.position: HASH_ROWS_PER_ELEMENT * c.elements for c in graph.cuts}
+
     def weight(a: int, b: int) -> int:
-        return prefix[b] - prefix[a]
+        return prefix[b] - prefix[a] + hashing.get(a, 0) + hashing.get(b, 0)
 
     n = graph.n_nodes
     # best[j][c]: (crossing sum, heaviest slice, chosen cuts) with cut c as the j-th cut.
