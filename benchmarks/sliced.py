@@ -1,15 +1,18 @@
 """Whole circuit vs sliced (2, 4, 8 slices) on a model too big for a small circuit, in one run.
 
-The model is circuits/digits28_cnn.toml (28x28 digits, three convolutions, logrows 18 whole).
+The model is circuits/digits28_cnn.toml (28x28 digits, three convolutions, logrows 18 whole)
+or, with ``--spec digits28_mlp``, circuits/digits28_mlp.toml (an MLP 784-256-256-128-10 whose
+activations, and so its links, are small).
 Each configuration is built, proved with 1 and 2 workers, verified with ezkl and on the
 in-process EVM, every command in its own process through the CLI (what a user runs), so the
 peak memory of the largest process (``ru_maxrss`` of the command and everything it waited for)
 is measured per command.
 
-    python benchmarks/sliced.py [--slices 2,4,8] [--samples 8] [--no-gas] [--no-whole]
-                                [--out benchmarks/results/sliced.json]
+    python benchmarks/sliced.py [--spec digits28_cnn] [--slices 2,4,8] [--samples 8] [--no-gas]
+                                [--no-whole] [--out benchmarks/results/sliced.json]
 
-Results are written after every configuration, so an interrupted run keeps what it measured.
+Results go under ``runs[SPEC]`` of the output file (other models' runs are kept) and are
+written after every configuration, so an interrupted run keeps what it measured.
 """
 
 from __future__ import annotations
@@ -28,9 +31,6 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "circuits" / "digits28_cnn.toml"
-INPUT = ROOT / "examples" / "data" / "digits28_cnn_input.json"
-CALIBRATION = ROOT / "examples" / "data" / "digits28_cnn_calibration.npy"
 
 
 def measured(*args: str) -> dict[str, Any]:
@@ -61,9 +61,10 @@ def slice_dirs(circuit: Path) -> list[Path]:
     return sorted(s.iterdir(), key=lambda p: int(p.name)) if s.is_dir() else [circuit]
 
 
-def one(name: str, circuit: Path, build_args: list[str], work: Path, gas: bool) -> dict[str, Any]:
+def one(name: str, spec: Path, sample: Path, circuit: Path, build_args: list[str], work: Path,
+        gas: bool) -> dict[str, Any]:
     print(f"[{name}] build", flush=True)
-    b = measured("build", str(SPEC), "-o", str(circuit), "--json", *build_args)
+    b = measured("build", str(spec), "-o", str(circuit), "--json", *build_args)
     if b["rc"] != 0:
         return {"config": name, "build": b}
     dirs = slice_dirs(circuit)
@@ -85,7 +86,7 @@ def one(name: str, circuit: Path, build_args: list[str], work: Path, gas: bool) 
         if workers > 1 and len(dirs) == 1:
             row["prove_workers_2"] = None  # one circuit: nothing to prove in parallel
             continue
-        p = measured("prove", str(circuit), str(INPUT), "-o", str(bundle), "--json", *extra)
+        p = measured("prove", str(circuit), str(sample), "-o", str(bundle), "--json", *extra)
         row[f"prove_workers_{workers}"] = {
             "rc": p["rc"], "wall_seconds": p["wall_seconds"],
             "prove_seconds": (p["json"] or {}).get("prove_seconds"),
@@ -111,6 +112,7 @@ def one(name: str, circuit: Path, build_args: list[str], work: Path, gas: bool) 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--spec", default="digits28_cnn", help="a circuits/*.toml name")
     ap.add_argument("--slices", default="2,4,8")
     ap.add_argument("--samples", type=int, default=8, help="calibration samples (of 32)")
     ap.add_argument("--no-gas", action="store_true")
@@ -118,22 +120,25 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="keep circuits here (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sliced.json")
     a = ap.parse_args()
+    spec = ROOT / "circuits" / f"{a.spec}.toml"
+    data = ROOT / "examples" / "data"
     work = a.work or Path(tempfile.mkdtemp(prefix="zkverify-sliced-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     cal = work / "calibration.npy"
-    np.save(cal, np.load(CALIBRATION)[: a.samples])
+    np.save(cal, np.load(data / f"{a.spec}_calibration.npy")[: a.samples])
     common = ["--calibration-data", str(cal)]
     configs: list[tuple[str, list[str]]] = [] if a.no_whole else [("whole", [])]
     configs += [(f"{n}-slices", ["--slices", n]) for n in a.slices.split(",") if n]
     result: dict[str, Any] = {
         "benchmark": "whole circuit vs sliced (benchmarks/sliced.py)",
-        "model": str(SPEC.relative_to(ROOT)), "calibration_samples": a.samples,
+        "model": str(spec.relative_to(ROOT)), "calibration_samples": a.samples,
         "machine": f"{os.cpu_count()} cores {platform.machine()}, "
                    f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
                    f"Python {platform.python_version()}",
         "rows": []}
     for name, extra in configs:
-        row = one(name, work / name, common + extra, work, not a.no_gas)
+        row = one(name, spec, data / f"{a.spec}_input.json", work / name, common + extra, work,
+                  not a.no_gas)
         result["rows"].append(row)
         whole = next((r for r in result["rows"] if r["config"] == "whole"), None)
         if whole and "prove_workers_1" in whole:
@@ -143,7 +148,12 @@ def main() -> None:
                         r["prove_workers_1"]["peak_rss_bytes"]
                         / whole["prove_workers_1"]["peak_rss_bytes"], 3)
         a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(json.dumps(result, indent=2) + "\n")
+        try:
+            everything = json.loads(a.out.read_text())
+        except (OSError, ValueError):
+            everything = {}
+        everything.setdefault("runs", {})[a.spec] = result
+        a.out.write_text(json.dumps(everything, indent=2) + "\n")
     print(f"wrote {a.out}")
 
 

@@ -53,3 +53,10 @@ class Digits28CNN(nn.Module):
 
 def digits28_cnn() -> nn.Module:
     return Digits28CNN()
+
+
+def digits28_mlp() -> nn.Module:
+    """28x28 digits (784 pixels) -> 256 -> 256 -> 128 -> 10: most of its rows are weights, its
+    activations are small, so it slices cheaply (each link hashes at most 256 values)."""
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
+                         nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))

@@ -344,3 +344,22 @@ def test_the_contract_itself_checks_the_links(sliced: SlicedBuildResult,
     assert check(*spliced[1]) == (True, "")
     ok, why = check.all_slices(spliced)
     assert not ok and "link" in why, why
+
+
+def test_slices_auto_picks_the_fewest_cuts_that_fit(model: Path, tmp_path: Path) -> None:
+    """--slices auto --max-logrows K: gen_settings on candidate sub-models decides (the whole
+    tiny model needs 2^9 rows here, each half 2^8, a single Gemm more than 2^7)."""
+    from zkverify.slicing.build import _probe
+    from zkverify.slicing.cuts import cuts_by_max_logrows, load_graph
+
+    g = load_graph(model)
+    probe = _probe(g, tiny_config(), ["input"], ["output"], tmp_path)
+    whole = probe(-1, -1)
+    assert cuts_by_max_logrows(g, whole, probe) == []
+    one = cuts_by_max_logrows(g, whole - 1, probe)
+    assert len(one) == 1
+    bounds = [-1, list(g.cuts).index(one[0]), -1]
+    assert all(probe(a, b) <= whole - 1 for a, b in zip(bounds, bounds[1:], strict=False))
+    r = run("build", model, "-o", tmp_path / "c", "--slices", "auto", "--max-logrows", 7,
+            "--no-calibrate", "--run-arg", "decomp_base=32", "--run-arg", "decomp_legs=4")
+    assert_one_line_error(r, 2, "--max-logrows 7", "alone need more rows than 2^7")
