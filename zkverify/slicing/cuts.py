@@ -25,9 +25,11 @@ FLOAT_TYPES = {1, 10, 11, 16}  # float32, float16, float64, bfloat16 (onnx.Tenso
 # 4x28x28 output of digits28_cnn's first convolution takes 128,578 rows): a cut costs this on
 # both sides, so a small crossing tensor is worth a less even split.
 HASH_ROWS_PER_ELEMENT = 41
-# A rough row count per output element of any node (rescaling and lookups), on top of the
-# multiply-accumulates of a Conv, Gemm or MatMul; only used to balance slices.
-ROWS_PER_OUTPUT = 16
+# A rough row count: per output element of any node (rescaling, lookups), and per two
+# multiply-accumulates of a Conv, Gemm or MatMul (ezkl lays products on two inner columns;
+# measured on digits28_mlp's Gemms: ~0.5 rows per MAC). Only used to balance slices.
+ROWS_PER_OUTPUT = 4
+MACS_PER_ROW = 2
 
 __all__ = ["Cut", "Graph", "choose_cuts", "cuts_by_max_logrows", "cuts_by_tensors",
            "extract_slices", "load_graph"]
@@ -114,7 +116,7 @@ def load_graph(onnx_path: Path) -> Graph:
         if w is not None and nd.op_type in ("Conv", "Gemm", "MatMul", "ConvTranspose"):
             per_out = math.prod(w) // max(1, w[-1] if nd.op_type == "MatMul" else w[0])
             macs = out * per_out
-        return macs + ROWS_PER_OUTPUT * out
+        return macs // MACS_PER_ROW + ROWS_PER_OUTPUT * out
 
     weights = tuple(rows(nd) for nd in nodes)
     cuts = []
