@@ -363,3 +363,17 @@ def test_slices_auto_picks_the_fewest_cuts_that_fit(model: Path, tmp_path: Path)
     r = run("build", model, "-o", tmp_path / "c", "--slices", "auto", "--max-logrows", 7,
             "--no-calibrate", "--run-arg", "decomp_base=32", "--run-arg", "decomp_legs=4")
     assert_one_line_error(r, 2, "--max-logrows 7", "alone need more rows than 2^7")
+
+
+@pytest.mark.ray
+def test_prove_on_ray_is_the_same_chain(sliced: SlicedBuildResult, bundles: tuple[Path, Path],
+                                        tmp_path: Path) -> None:
+    """The slices as Ray tasks (files through the object store): the same instances, valid."""
+    pytest.importorskip("ray")
+    src = write_input(tmp_path / "a.json", [0.5, -0.25, 0.75, 0.1])
+    b = prove_sliced(sliced.circuit.path, src, tmp_path / "ray.json", workers=2,
+                     ray_address="local")
+    local = SlicedBundle.load(bundles[0])
+    assert [s.proof["instances"] for s in b.slices] == [s.proof["instances"]
+                                                        for s in local.slices]
+    assert verify_bundle(sliced.circuit.path, tmp_path / "ray.json").valid
