@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import engine
 from ..errors import EngineError, InputError, UsageError
-from ..inputs import ezkl_input, load_input_file
+from ..inputs import coerce_feed, ezkl_input, load_input_file
 from ..manifest import (
     LinkClaim,
     OutputClaim,
@@ -69,7 +69,9 @@ class SlicedProver:
 
     def prove_file(self, input_path: str | Path, out: str | Path | None = None, *,
                    workers: int = 1, ray_address: str | None = None) -> SlicedBundle:
-        feed = self.provers[0].coerce(load_input_file(input_path), str(input_path))
+        # The first slice's inputs; an ezkl input file's output_data counts the model's outputs.
+        feed = coerce_feed(load_input_file(input_path), self.provers[0].inputs, str(input_path),
+                           n_outputs=len(self.provers[-1].outputs))
         with tempfile.TemporaryDirectory(prefix="zkverify-sliced-") as tmp:
             t = Path(tmp)
             t0 = time.perf_counter()
