@@ -377,3 +377,24 @@ def test_prove_on_ray_is_the_same_chain(sliced: SlicedBuildResult, bundles: tupl
     assert [s.proof["instances"] for s in b.slices] == [s.proof["instances"]
                                                         for s in local.slices]
     assert verify_bundle(sliced.circuit.path, tmp_path / "ray.json").valid
+
+
+def test_json_outputs_follow_the_documented_schemas(sliced: SlicedBuildResult,
+                                                    bundles: tuple[Path, Path],
+                                                    evm_export: Path, tmp_path: Path) -> None:
+    from tests.test_schemas import check
+
+    check("manifest", json.loads((sliced.circuit.path / "manifest.json").read_text()))
+    r = run("verify", sliced.circuit.path, bundles[0], "--json")
+    check("verify", json.loads(r.stdout))
+    src = write_input(tmp_path / "in.json", [0.1, 0.2, 0.3, 0.4])
+    r = run("prove", sliced.circuit.path, src, "-o", tmp_path / "p.json", "--json")
+    check("prove", json.loads(r.stdout))
+    r = run("evm", "export", sliced.circuit.path, "-o", tmp_path / "sol", "--json")
+    check("evm-export", json.loads(r.stdout))
+    r = run("evm", "verify", sliced.circuit.path, bundles[0], "--json")
+    check("evm-verify", json.loads(r.stdout))
+    for spec in ("digits28_cnn", "digits28_mlp"):
+        import tomllib
+
+        check("spec", tomllib.loads((TESTS.parent / "circuits" / f"{spec}.toml").read_text()))

@@ -140,6 +140,9 @@ def export_sliced(root: Path, out_dir: Path) -> dict[str, Any]:
         raise CircuitError(f"{out_dir}: cannot write the verifier: {e.strerror or e}") from None
     warnings = [r.warning for r in results if r.warning]
     return {"out_dir": str(out_dir), "files": {k: str(p) for k, p in files.items()},
+            "bytecode_size": len(c.bytecode), "eip170_limit": EIP170_LIMIT,
+            "deployable_on_mainnet": all(r.deployable_on_mainnet for r in results)
+            and c.runtime_size <= EIP170_LIMIT, "warning": "; ".join(warnings) or None,
             "slices": [{k: str(p) for k, p in r.files.items()} for r in results],
             "runtime_size": c.runtime_size, "slice_runtime_sizes": [r.runtime_size for r in results],
             "warnings": warnings}
