@@ -398,3 +398,19 @@ def test_json_outputs_follow_the_documented_schemas(sliced: SlicedBuildResult,
         import tomllib
 
         check("spec", tomllib.loads((TESTS.parent / "circuits" / f"{spec}.toml").read_text()))
+
+
+def test_calibrated_slices_agree_on_the_link_scale(model: Path, tmp_path: Path) -> None:
+    """The default (calibrated) build: calibration may not let a slice's outputs grow in scale
+    (rebase multiplier 1 before a cut) and pins the next slice's input scale to it; the chain
+    then proves and verifies."""
+    from zkverify.circuit import BuildConfig
+
+    res = build_sliced(model, tmp_path / "c", BuildConfig(name="cal", classifier=True,
+                                                          run_args={"logrows": 12}), slices=2)
+    s0, s1 = (CircuitDir(slice_dir(res.circuit.path, i)).settings_json() for i in (0, 1))
+    assert s0["model_output_scales"] == s1["model_input_scales"] == [s0["run_args"]["input_scale"]]
+    assert s0["run_args"]["scale_rebase_multiplier"] == 1
+    src = write_input(tmp_path / "in.json", [0.2, -0.4, 0.6, 0.8])
+    prove_sliced(res.circuit.path, src, tmp_path / "p.json")
+    assert verify_bundle(res.circuit.path, tmp_path / "p.json").valid

@@ -78,6 +78,9 @@ class BuildConfig:
     # Calibration may only pick these input scales (a slice after a cut takes the previous
     # slice's output scale: the link hashes fixed-point values, so the scales must be equal).
     calibration_scales: tuple[int, ...] | None = None
+    # ...and only these scale rebase multipliers (1 before a cut: the outputs come back to the
+    # input scale instead of growing with each product, which the next slice could not read).
+    calibration_rebase: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,7 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
         "onnx": sha256_file(cd.onnx), "data": sha256_file(cal_path), "run_args": run_args,
         "target": target, "calibrate": c.calibrate, "ezkl": engine.ezkl_version(),
         **({"scales": list(c.calibration_scales)} if c.calibration_scales else {}),
+        **({"rebase": list(c.calibration_rebase)} if c.calibration_rebase else {}),
     }, sort_keys=True).encode())
     cached = cache.cache_path("settings", f"{key}.json")
     sha = cache.check(cached)
@@ -267,8 +271,9 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
     if c.calibrate:
         fixed_lr = c.run_args.get("logrows")
         scales = list(c.calibration_scales) if c.calibration_scales else None
+        rebase = list(c.calibration_rebase) if c.calibration_rebase else None
         engine.calibrate(cal_path, cd.onnx, cd.settings, target, scales=scales,
-                         max_logrows=fixed_lr)
+                         max_logrows=fixed_lr, scale_rebase_multiplier=rebase)
     # A copy, never a link: editing a circuit's settings.json must not change the cache.
     with atomic_path(cached) as tmp:
         shutil.copyfile(cd.settings, tmp)

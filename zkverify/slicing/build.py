@@ -217,6 +217,7 @@ def _slice_config(c: BuildConfig, i: int, n: int, cal: Path,
         min_agreement=c.min_agreement if last else None,
         run_args=run_args,
         calibration_scales=scales,
+        calibration_rebase=None if last else (1,),
     )
 
 
