@@ -131,22 +131,10 @@ def _local_circuit(path: str, files: dict[str, Any], expected: dict[str, str]) -
 
 def run_ray(prover: Prover, todo: Tasks, record: Record, address: str, workers: int) -> int:
     """Fan out over Ray actors; ``address`` is ``local``, ``auto`` or a cluster address."""
-    try:
-        import ray
-        from ray.util import ActorPool
-    except ImportError:
-        raise UsageError("--ray needs the ray extra: pip install 'zkverify[ray]'") from None
-    started = False
-    if not ray.is_initialized():
-        try:
-            if address == "local":
-                ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
-                         log_to_driver=False)
-            else:
-                ray.init(address=address, log_to_driver=False)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-            raise UsageError(f"--ray {address}: cannot reach a Ray cluster ({_line(e)})") from None
-        started = True
+    ray = import_ray()
+    from ray.util import ActorPool
+
+    started = ray_init(address)
     try:
         n = workers if workers > 1 else max(1, int(ray.available_resources().get("CPU", 1)))
         if not todo:
@@ -167,11 +155,36 @@ def run_ray(prover: Prover, todo: Tasks, record: Record, address: str, workers: 
             raise EngineError(f"ray worker failed: {_line(e)}") from None
         finally:
             for a in actors:
-                ray.kill(a)  # type: ignore[arg-type]
+                ray.kill(a)
         return n
     finally:
         if started:
             ray.shutdown()
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("--ray needs the ray extra: pip install 'zkverify[ray]'") from None
+    return ray
+
+
+def ray_init(address: str, **local: Any) -> bool:
+    """Join (or, for ``local``, start) a Ray cluster; whether we started it (and must shut it
+    down). ``local`` options go to a locally started one (e.g. ``num_cpus``)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    try:
+        if address == "local":
+            ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
+                     log_to_driver=False, **local)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        raise UsageError(f"--ray {address}: cannot reach a Ray cluster ({_line(e)})") from None
+    return True
 
 
 def _line(e: BaseException) -> str:

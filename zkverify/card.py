@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -56,6 +56,7 @@ CEREMONY_SRS_SHA256: dict[int, str] = {
 }
 
 Provenance = Literal["ceremony", "local-dev", "user-supplied"]
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class TensorInfo(BaseModel):
@@ -146,15 +147,20 @@ class Card(BaseModel):
             got = data.get("format") if isinstance(data, dict) else None
             raise CircuitError(f"{path}: not a zkverify circuit card (format {got!r}, expected "
                                f"{CARD_FORMAT!r})")
-        try:
-            return cls.model_validate(data)
-        except ValidationError as e:
-            err = e.errors()[0]
-            loc = ".".join(str(x) for x in err["loc"]) or "<root>"
-            raise CircuitError(f"{path}: not a zkverify circuit card ({loc}: {err['msg']})") from None
+        return validated(cls, data, f"{path}: not a zkverify circuit card")
 
     def save(self, path: str | Path) -> None:
         write_json_atomic(Path(path), self.to_json())
+
+
+def validated(cls: type[_M], data: Any, what: str) -> _M:
+    """``cls`` validated from ``data``, or one CircuitError line naming the first bad field."""
+    try:
+        return cls.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "<root>"
+        raise CircuitError(f"{what} ({loc}: {err['msg']})") from None
 
 
 def _tensor(t: TensorInfo, default_name: str) -> Tensor:

@@ -75,6 +75,12 @@ class BuildConfig:
     reusable_verifier: bool = False  # keys for ezkl's reusable EVM verifier (another vk and id)
     batch_size: int | None = None  # B inferences per proof (axis 0 of every input and output)
     evaluation: dict[str, Any] | None = None  # zkverify evaluate: chunk size and rule
+    # Calibration may only pick these input scales (a slice after a cut takes the previous
+    # slice's output scale: the link hashes fixed-point values, so the scales must be equal).
+    calibration_scales: tuple[int, ...] | None = None
+    # ...and only these scale rebase multipliers (1 before a cut: the outputs come back to the
+    # input scale instead of growing with each product, which the next slice could not read).
+    calibration_rebase: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +252,8 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
     key = sha256_bytes(json.dumps({
         "onnx": sha256_file(cd.onnx), "data": sha256_file(cal_path), "run_args": run_args,
         "target": target, "calibrate": c.calibrate, "ezkl": engine.ezkl_version(),
+        **({"scales": list(c.calibration_scales)} if c.calibration_scales else {}),
+        **({"rebase": list(c.calibration_rebase)} if c.calibration_rebase else {}),
     }, sort_keys=True).encode())
     cached = cache.cache_path("settings", f"{key}.json")
     sha = cache.check(cached)
@@ -262,7 +270,10 @@ def make_settings(p: _Plan, cd: CircuitDir, cal_path: Path) -> bool:
         raise EngineError(f"{p.source['path']}: {why}") from None
     if c.calibrate:
         fixed_lr = c.run_args.get("logrows")
-        engine.calibrate(cal_path, cd.onnx, cd.settings, target, max_logrows=fixed_lr)
+        scales = list(c.calibration_scales) if c.calibration_scales else None
+        rebase = list(c.calibration_rebase) if c.calibration_rebase else None
+        engine.calibrate(cal_path, cd.onnx, cd.settings, target, scales=scales,
+                         max_logrows=fixed_lr, scale_rebase_multiplier=rebase)
     # A copy, never a link: editing a circuit's settings.json must not change the cache.
     with atomic_path(cached) as tmp:
         shutil.copyfile(cd.settings, tmp)

@@ -168,6 +168,12 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--batch-size", type=click.IntRange(1, 1024), metavar="B",
               help="B inferences per proof: a torch source is exported with batch axis B; an "
                    "ONNX source needs a symbolic batch axis (sized through ezkl's variables).")
+@click.option("--slices", metavar="N|auto",
+              help="Cut the model into N consecutive slices (fewest tensors crossing each cut), "
+                   "proved separately and linked by hash; auto: the fewest slices that keep "
+                   "each at or under --max-logrows.")
+@click.option("--cut", "cuts", multiple=True, metavar="TENSOR",
+              help="Cut right after the node making TENSOR (repeatable, in graph order).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
           fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
@@ -175,7 +181,7 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
           target: str | None, tolerance: float | None, min_agreement: float | None,
           max_logrows: int | None,
           no_calibrate: bool, run_arg: tuple[str, ...], reusable_verifier: bool,
-          batch_size: int | None) -> None:
+          batch_size: int | None, slices: str | None, cuts: tuple[str, ...]) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
     from .circuit import BuildConfig
     from .circuit import build as run_build
@@ -194,6 +200,17 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         run_args={**parse_run_args(run_arg), **({"logrows": max_logrows} if max_logrows else {})},
         **prediction_rule(classifier_output, regressor),
     )
+    if slices is not None or cuts:
+        from .slicing.build import build_sliced, parse_slices
+        from .slicing.report import print_sliced_build
+
+        sres = build_sliced(source, out, cfg, parse_slices(slices), cuts, for_terminal(as_json))
+        if as_json:
+            emit_json({"circuit_dir": str(out), "warnings": sres.warnings, "cuts": sres.cuts,
+                       "manifest": sres.manifest.model_dump(mode="json")})
+        else:
+            print_sliced_build(console(), sres)
+        return
     res = run_build(source, out, cfg, for_terminal(as_json))
     if as_json:
         emit_json({"circuit_dir": str(out), "warnings": res.warnings,
@@ -229,9 +246,11 @@ def parse_run_args(items: tuple[str, ...]) -> dict[str, Any]:
                    "it. For a batch: the directory of bundles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Batch: local worker processes (with --ray: Ray actors, default one per CPU).")
+              help="Batch or sliced circuit: local worker processes (with --ray: Ray actors, "
+                   "default one per CPU).")
 @click.option("--ray", "ray_address", metavar="ADDRESS",
-              help="Batch: prove on Ray (`local`, `auto` or a cluster address like host:6379).")
+              help="Batch or sliced circuit: prove on Ray (`local`, `auto` or a cluster address "
+                   "like host:6379).")
 @click.option("--data", "data_path", type=click.Path(path_type=Path),
               help="An evaluation circuit (zkverify evaluate): the samples (.npy), proved chunk "
                    "by chunk into one bundle, in place of INPUT.")
@@ -262,6 +281,11 @@ def prove(circuit_dir: Path, input_path: Path | None, out: Path, as_json: bool, 
         return
     if input_path is None:
         raise UsageError("prove needs INPUT (or --data X --labels Y for an evaluation circuit)")
+    from .slicing.card import is_sliced
+
+    if is_sliced(circuit_dir):
+        _prove_sliced(circuit_dir, input_path, out, as_json, workers, ray_address)
+        return
     progress = for_terminal(as_json)
     prover = Prover(circuit_dir)
     to_dir = out.is_dir() or out.suffix != ".json"
@@ -289,6 +313,33 @@ def prove(circuit_dir: Path, input_path: Path | None, out: Path, as_json: bool, 
                  else f"prediction: {bundle.prediction}")
         click.echo(f"{shown}  (proof bundle {out}, proved in {prover.last_prove_seconds:.2f}s)")
 
+
+
+def _prove_sliced(circuit_dir: Path, input_path: Path, out: Path, as_json: bool, workers: int,
+                  ray_address: str | None) -> None:
+    """`prove` on a sliced circuit: the witness chain, the slices in parallel, one bundle."""
+    from .batch import is_batch_input
+    from .errors import UsageError
+    from .outputs import bundle_path
+    from .progress import for_terminal
+    from .slicing.prove import SlicedProver
+
+    sliced = SlicedProver(circuit_dir)
+    if is_batch_input(input_path, sliced.inputs):
+        raise UsageError(f"{circuit_dir}: a sliced circuit; batch proving does not support "
+                         "sliced circuits yet (prove one input at a time)")
+    out = bundle_path(out, input_path)
+    with for_terminal(as_json).stage(f"prove {len(sliced.provers)} slices"):
+        b = sliced.prove_file(input_path, out, workers=workers, ray_address=ray_address)
+    if as_json:
+        emit_json({"bundle": str(out), "circuit": b.circuit.name, "prediction": b.prediction,
+                   "outputs": b.output_values, "proof_hash": b.proof_hash(),
+                   "slices": len(b.slices), "witness_seconds": round(sliced.witness_seconds, 3),
+                   "prove_seconds": round(sliced.prove_wall_seconds, 3),
+                   "slice_prove_seconds": [round(x, 3) for x in sliced.slice_seconds]})
+    else:
+        click.echo(f"prediction: {b.prediction}  (proof bundle {out}, {len(b.slices)} slices "
+                   f"proved in {sliced.prove_wall_seconds:.2f}s)")
 
 def _prove_evaluation(circuit_dir: Path, data: Path, labels: Path, out: Path, as_json: bool,
                       workers: int, ray_address: str | None) -> None:

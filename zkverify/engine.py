@@ -160,11 +160,14 @@ def gen_settings(onnx: Path, settings: Path, **values: Any) -> None:
 
 
 def calibrate(data: Path, onnx: Path, settings: Path, target: str = "resources",
-              scales: list[int] | None = None, max_logrows: int | None = None) -> None:
+              scales: list[int] | None = None, max_logrows: int | None = None,
+              scale_rebase_multiplier: list[int] | None = None) -> None:
     kwargs: dict[str, Any] = {"data": str(data), "model": str(onnx), "settings": str(settings),
                               "target": target}
     if scales is not None:
         kwargs["scales"] = scales
+    if scale_rebase_multiplier is not None:
+        kwargs["scale_rebase_multiplier"] = scale_rebase_multiplier
     if max_logrows is not None:
         kwargs["max_logrows"] = max_logrows
     _call("calibrate_settings", ezkl.calibrate_settings, **kwargs)

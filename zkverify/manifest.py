@@ -133,7 +133,18 @@ class CircuitDir:
         if not self.card.is_file():
             raise CircuitError(f"{self.card}: missing (a circuit built before zkverify wrote "
                                "cards, or not a circuit directory: rebuild it with `zkverify build`)")
+        self.refuse_sliced()
         return Card.load(self.card)
+
+    def refuse_sliced(self) -> None:
+        """One clear line where a sliced circuit is not supported (batch, serve, the page)."""
+        try:
+            sliced = json.loads(self.card.read_text()).get("format") == "zkverify.sliced-card/1"
+        except (OSError, ValueError, AttributeError):
+            return
+        if sliced:
+            raise CircuitError(f"{self.path}: a sliced circuit; only build, prove, verify, inspect "
+                               "and evm export/verify support sliced circuits so far")
 
     def check_integrity(self) -> Card:
         """The card, after checking settings.json, vk.key and kzg.srs still hash to it.
@@ -324,3 +335,75 @@ def _first(e: ValidationError) -> str:
     err = e.errors()[0]
     loc = ".".join(str(x) for x in err["loc"]) or "<root>"
     return f"{loc}: {err['msg']}"
+
+
+class SlicedCircuitRef(BaseModel):
+    """How a sliced bundle names its circuit: the sliced card's id and the whole model's hash."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    id: str
+    model_sha256: str
+
+
+class LinkClaim(BaseModel):
+    """The link across one cut: the crossing tensors and their Poseidon hashes, in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tensors: list[str]
+    hashes: list[str]
+
+
+class SliceProof(BaseModel):
+    """One slice's ezkl proof, named by the slice's circuit id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    circuit_id: str
+    proof: dict[str, Any]
+
+
+class SlicedBundle(_Bundle):
+    """One inference of a sliced circuit: the model's tensors, the links, a proof per slice.
+
+    Read with :meth:`SlicedBundle.load` (``ProofBundle.load`` reads single bundles only).
+    """
+
+    format: Literal["zkverify.proof-bundle/2"] = BUNDLE_FORMAT
+    kind: Literal["sliced"] = "sliced"
+    zkverify_version: str = __version__
+    ezkl_version: str
+    circuit: SlicedCircuitRef
+    inputs: list[TensorClaim]
+    outputs: list[OutputClaim]
+    visibility: dict[str, str] = {}
+    created_at: str = Field(default_factory=utcnow)
+    links: list[LinkClaim]
+    slices: list[SliceProof]
+
+    # The model's tensors are stated as in a single bundle: the same readings apply.
+    prediction = property(ProofBundle.__dict__["prediction"].fget)
+    output_values = property(ProofBundle.__dict__["output_values"].fget)
+    input_values = property(ProofBundle.__dict__["input_values"].fget)
+
+    def proof_hash(self) -> str:
+        """sha256 over the slices' canonical proof hashes, in slice order."""
+        from .verdict import sliced_proof_hash
+
+        try:
+            return sliced_proof_hash([s.proof for s in self.slices])
+        except (KeyError, TypeError, ValueError):
+            raise BundleError("slices: not ezkl's proof objects (no proof bytes and instances)") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> SlicedBundle:  # type: ignore[override]
+        data = read_json(Path(path), "proof bundle", BundleError)
+        if not isinstance(data, dict) or data.get("kind") != "sliced":
+            raise BundleError(f"{path}: not a sliced proof bundle (kind "
+                              f"{data.get('kind') if isinstance(data, dict) else None!r})")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            raise BundleError(f"{path}: malformed proof bundle ({_first(e)})") from None

@@ -69,6 +69,18 @@ def _print_card(console: Any, cd: CircuitDir, as_json: bool) -> None:
 
 
 def inspect_path(path: Path, console: Any, as_json: bool) -> None:
+    from .slicing.card import is_sliced
+
+    if path.is_dir() and is_sliced(path):
+        from .slicing.report import inspect_sliced
+
+        inspect_sliced(path, console, as_json)
+        return
+    if path.is_file() and _is_sliced_bundle(path):
+        from .slicing.report import inspect_sliced_bundle
+
+        inspect_sliced_bundle(path, console, as_json)
+        return
     if path.is_dir():
         cd = CircuitDir(path)
         if not cd.manifest_path.is_file() and cd.card.is_file():
@@ -114,6 +126,13 @@ def inspect_path(path: Path, console: Any, as_json: bool) -> None:
     t.add_row("proof size", f"{len(json.dumps(b.proof)) / 1e3:.1f} kB")
     t.add_row("made", f"{b.created_at} by zkverify {b.zkverify_version}, ezkl {b.ezkl_version}")
     console.print(t)
+
+
+def _is_sliced_bundle(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text()).get("kind") == "sliced"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _short(v: Any, n: int = 8) -> str:

@@ -92,6 +92,8 @@ def host(paths: Sequence[str | Path]) -> dict[str, Hosted]:
     hosted: dict[str, Hosted] = {}
     for p in paths:
         cd = CircuitDir(p)
+        if cd.card.is_file():
+            cd.refuse_sliced()  # one clear line: the service proves single circuits only so far
         if cd.card.is_file() and not (cd.pk.is_file() or cd.compiled.is_file()):
             raise CircuitError(f"{cd.path}: holds only a circuit's public files (card, settings, vk, "
                                "SRS); serve needs the full circuit directory that `zkverify build` "

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from dataclasses import field as _field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .card import Card, Provenance
 from .claims import (
@@ -30,6 +30,9 @@ from .claims import (
 )
 from .errors import BundleError, CircuitError
 from .tensors import Tensor
+
+if TYPE_CHECKING:
+    from .slicing.card import SlicedPublic
 
 # BN254 scalar field modulus: every instance is a field element below it.
 FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
@@ -156,16 +159,22 @@ def settings_visibility(settings: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def decide(public: CircuitPublic, raw: Any, check: ProofCheck, *, checked_by: str,
+def decide(public: CircuitPublic | SlicedPublic, raw: Any, check: ProofCheck, *, checked_by: str,
            require_ceremony_srs: bool = False, circuit_id: str | None = None,
            min_accuracy: float | None = None, dataset_sha256: str | None = None) -> Verdict:
     """The verdict on ``raw`` (a bundle as parsed JSON) for this circuit (docs/VERDICT.md)."""
     t0 = time.perf_counter()
-    card = public.card
     fmt = raw.get("format") if isinstance(raw, dict) else None
     if fmt not in BUNDLE_FORMATS:
         raise BundleError(f"not a zkverify proof bundle (format {fmt!r}, expected "
                           f"{BUNDLE_FORMAT!r})")
+    if raw.get("kind") == "sliced" or not isinstance(public, CircuitPublic):
+        # Sliced circuits and bundles: their rules live with slicing (docs/VERDICT.md, S1-S8).
+        from .slicing.verdict import decide_sliced
+
+        return decide_sliced(public, raw, check, checked_by=checked_by,
+                             require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id)
+    card = public.card
     provenance = card.srs_provenance()
     base: dict[str, Any] = {
         "circuit": card.name, "circuit_id": card.circuit_id, "srs": provenance,
@@ -523,6 +532,12 @@ def canonical_proof_hash(proof: dict[str, Any]) -> str:
         for f in col:
             h.update(felt_int(f).to_bytes(32, "big"))
     return h.hexdigest()
+
+
+def sliced_proof_hash(proofs: list[dict[str, Any]]) -> str:
+    """A sliced bundle's proof hash: sha256 over each slice's canonical proof hash, in order."""
+    return hashlib.sha256(b"".join(bytes.fromhex(canonical_proof_hash(p))
+                                   for p in proofs)).hexdigest()
 
 
 def claims_hold(claimed: Any, proven: dict[str, Any], key: str) -> bool:

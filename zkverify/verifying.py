@@ -16,6 +16,7 @@ from . import engine
 from .errors import BundleError, CircuitError
 from .files import read_json
 from .manifest import CARD, SETTINGS, SRS, VK, CircuitDir, ProofBundle
+from .slicing.card import SlicedPublic, is_sliced, load_sliced_public
 from .verdict import (
     SUPPORTED_VISIBILITY,
     CircuitPublic,
@@ -66,7 +67,7 @@ def bundle_data(bundle: ProofBundle | dict[str, Any] | str | Path) -> Any:
     return bundle
 
 
-def verify_bundle(circuit_dir: str | Path | CircuitDir | CircuitPublic,
+def verify_bundle(circuit_dir: str | Path | CircuitDir | CircuitPublic | SlicedPublic,
                   bundle: ProofBundle | dict[str, Any] | str | Path, *,
                   require_ceremony_srs: bool = False, circuit_id: str | None = None,
                   min_accuracy: float | None = None, dataset_sha256: str | None = None) -> Verdict:
@@ -77,7 +78,13 @@ def verify_bundle(circuit_dir: str | Path | CircuitDir | CircuitPublic,
     invalid and reports only proven values. ``circuit_id`` pins the circuit: a bundle for any
     other circuit is invalid, whatever files ``circuit_dir`` holds.
     """
-    public = circuit_dir if isinstance(circuit_dir, CircuitPublic) else load_public(circuit_dir)
+    public: CircuitPublic | SlicedPublic
+    if isinstance(circuit_dir, CircuitPublic | SlicedPublic):
+        public = circuit_dir
+    elif is_sliced(circuit_dir):  # a sliced circuit: the sliced card and every slice's files
+        public = load_sliced_public(circuit_dir)
+    else:
+        public = load_public(circuit_dir)
     try:
         return decide(public, bundle_data(bundle), ezkl_check, checked_by="ezkl",
                       require_ceremony_srs=require_ceremony_srs, circuit_id=circuit_id,

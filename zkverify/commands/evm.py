@@ -65,6 +65,11 @@ def export_cmd(circuit_dir: Path, out_dir: Path, as_json: bool) -> None:
     progress = for_terminal(as_json)
     with _errors():
         output_dir(out_dir)
+    from ..slicing.card import is_sliced
+
+    if is_sliced(circuit_dir):
+        _export_sliced(circuit_dir, out_dir, as_json, progress)
+        return
     with _errors(), progress.stage("writing and compiling the Solidity verifier"):
         result = export_verifier(CircuitDir(circuit_dir), out_dir)
     if as_json:
@@ -85,6 +90,25 @@ def export_cmd(circuit_dir: Path, out_dir: Path, as_json: bool) -> None:
                    f"{EIP170_LIMIT:,}-byte EIP-170 limit)")
     if result.warning:
         click.echo(f"warning: {result.warning}", err=True)
+
+
+def _export_sliced(circuit_dir: Path, out_dir: Path, as_json: bool, progress: Any) -> None:
+    """A sliced circuit: every slice's verifier and the contract that verifies them all."""
+    from ..slicing.evm import export_sliced
+
+    with _errors(), progress.stage("writing and compiling the slice verifiers and SlicedVerifier"):
+        info = export_sliced(circuit_dir, out_dir)
+    if as_json:
+        _dump(info)
+    else:
+        for files in info["slices"]:
+            click.echo(f"wrote {files['source']}")
+        for path in info["files"].values():
+            click.echo(f"wrote {path}")
+        click.echo(f"SlicedVerifier runtime size {info['runtime_size']:,} bytes; slice verifiers "
+                   f"{', '.join(f'{n:,}' for n in info['slice_runtime_sizes'])} bytes")
+    for warning in info["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @evm_group.command("calldata")
@@ -153,12 +177,32 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
         _fail("--address needs --rpc URL", EXIT_USAGE)
     progress = for_terminal(as_json)
     cd = CircuitDir(circuit_dir)
+    from ..slicing.card import SlicedPublic, is_sliced
+    from ..verdict import CircuitPublic, ProofCheck
+
+    public: CircuitPublic | SlicedPublic
+    check: ProofCheck
     with _errors():
-        public = load_public(cd)
-        raw = bundle_data(proof)
-        with progress.stage("writing and compiling the Solidity verifier"):
-            verifier = load_verifier(cd)
-        check, calls = evm_check(verifier, rpc_url, address)
+        if is_sliced(cd):  # every slice and the links, in one verifySlices call
+            if rpc_url is not None:
+                raise UsageError("--rpc: sliced circuits are verified on the in-process EVM only "
+                                 "so far (drop --rpc)")
+            from ..slicing.card import load_sliced_public
+            from ..slicing.evm import SlicedEvmCheck, load_sliced_verifiers
+
+            spublic = load_sliced_public(cd)
+            raw = bundle_data(proof)
+            with progress.stage("writing and compiling the slice verifiers and SlicedVerifier"):
+                sliced = SlicedEvmCheck(load_sliced_verifiers(cd.path), spublic)
+            public, check, calls = spublic, sliced, sliced.calls
+            runtime_size = sliced.verifiers.aggregator.runtime_size
+        else:
+            public = load_public(cd)
+            raw = bundle_data(proof)
+            with progress.stage("writing and compiling the Solidity verifier"):
+                verifier = load_verifier(cd)
+            check, calls = evm_check(verifier, rpc_url, address)
+            runtime_size = verifier.runtime_size
         with progress.stage("deploying and calling verifyProof"):
             try:
                 verdict = decide(public, raw, check, checked_by="evm" if rpc_url is None else "rpc",
@@ -167,7 +211,7 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
                 raise BundleError(f"{proof}: {e}") from None
     evm = calls[0].as_dict() if calls else {"gas": None, "deploy_gas": None, "address": None,
                                             "backend": "pyrevm" if rpc_url is None else "rpc",
-                                            "runtime_size": verifier.runtime_size, "warnings": []}
+                                            "runtime_size": runtime_size, "warnings": []}
     if verdict.valid and verdict.batch and evm.get("gas"):
         # One verifyProof covers every row; only the real inputs count.
         evm["gas_per_inference"] = evm["gas"] // verdict.batch["real"]
@@ -175,14 +219,15 @@ def verify_cmd(circuit_dir: Path, proof: Path, rpc_url: str | None, address: str
         _dump({**evm, **verdict.to_dict(), "warnings": evm["warnings"] + verdict.warnings})
     else:
         where = "in-process EVM" if rpc_url is None else rpc_url
+        fn = "verifySlices" if isinstance(public, SlicedPublic) else "verifyProof"
         if calls:
             gas = f"gas {evm['gas']:,}" if evm["gas"] is not None else "gas unknown"
             if evm.get("gas_per_inference"):
                 gas += f", {evm['gas_per_inference']:,} per inference"
             deploy = f", deploy gas {evm['deploy_gas']:,}" if evm["deploy_gas"] else ""
-            call = f"verifyProof on {where} ({gas}{deploy})"
+            call = f"{fn} on {where} ({gas}{deploy})"
         else:
-            call = f"verifyProof on {where} not called"
+            call = f"{fn} on {where} not called"
         if verdict.valid:
             click.echo(f"valid: {call}: proves {verdict.proves()} for circuit "
                        f"{verdict.circuit} (SRS: {verdict.srs})")
