@@ -886,6 +886,9 @@ function parseCard(bytes) {
   const c = readJson(bytes, "circuit card");
   const bad = (why) => new VerdictError(`not a zkverify circuit card (${why})`);
   if (!isObj(c)) throw bad("expected a JSON object");
+  if (c.format === "zkverify.sliced-card/1") {
+    throw new VerdictError("this is a sliced circuit (build --slices): verify its bundles with `zkverify verify`; this page does not check them");
+  }
   if (!CARD_FORMATS.includes(c.format)) {
     throw bad(`format ${JSON.stringify(typeof c.format === "bigint" ? Number(c.format) : c.format ?? null)}, expected "${CARD_FORMAT}"`);
   }
