@@ -80,7 +80,7 @@ def test_no_float_reference_never_blocks_the_build(int_onnx: Path, no_ort_onnx: 
     np.save(tmp_path / "frac.npy", np.full((4, 1, 4), 0.5))
     code, _, err = run("build", int_onnx, "-o", tmp_path / "f", *RUN_ARGS,
                        "--calibration-data", tmp_path / "frac.npy")
-    assert code == 2 and "value #0 is 0.5, the input is int64 (a whole number is required)" in err
+    assert code == 2 and "value #0 is 0.5, the input 'ids' is int64 (a whole number is required)" in err
     np.save(tmp_path / "cal.npy", np.ones((4, 1, 4), dtype=np.int64))
     code, out, err = run("build", no_ort_onnx, "-o", tmp_path / "c", *RUN_ARGS,
                          "--calibration-data", tmp_path / "cal.npy", "--json")
