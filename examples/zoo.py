@@ -92,13 +92,13 @@ class DigitsGRU(nn.Module):
 
 
 class DigitsTransformer(nn.Module):
-    def __init__(self, vocab: int = 17, seq: int = 16, d: int = 16) -> None:
+    def __init__(self, vocab: int = 17, seq: int = 16, d: int = 8) -> None:
         super().__init__()
         self.emb = nn.Embedding(vocab, d)
         self.pos = nn.Parameter(torch.zeros(1, seq, d))
         self.q, self.k, self.v = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
         self.norm = nn.LayerNorm(d)
-        self.ff = nn.Sequential(nn.Linear(d, 32), nn.ReLU(), nn.Linear(32, d))
+        self.ff = nn.Sequential(nn.Linear(d, 2 * d), nn.ReLU(), nn.Linear(2 * d, d))
         self.head = nn.Linear(d, 10)
         self.scale = 1 / math.sqrt(d)
 
