@@ -67,7 +67,9 @@ def main() -> None:
 
         label = int(np.load(labels)[0])
     bundle = json.loads(proof.read_text())
-    print(f"proved prediction: {bundle['prediction']} (true label {label})")
+    logits = bundle["outputs"][0]  # bundle/2: one named entry per output, its proven prediction
+    print(f"proved prediction: {logits['prediction']} (true label {label}; the EVM verdict says "
+          f"{evm.get('prediction')})")
     print(f"on-chain verifyProof: valid={evm.get('valid')}, gas {evm.get('gas')}")
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     if not evm.get("valid"):
