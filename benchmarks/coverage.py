@@ -139,6 +139,14 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def save(path: Path, rows: list[dict[str, Any]]) -> None:
+    out = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                       "python": platform.python_version(), "memory": "24 GiB",
+                       "load_average": os.getloadavg()}, "models": rows}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2) + "\n")
+
+
 def main() -> None:
     from tests.zoo_models import ZOO
 
@@ -148,7 +156,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/coverage.json")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="zkv-cov-") as tmp:
         os.environ.setdefault("ZKVERIFY_CACHE_DIR", str(Path(tmp) / "cache"))
         for kind, names in (("zoo", args.models), ("example", args.examples)):
@@ -161,11 +169,7 @@ def main() -> None:
                                  "ezkl": {"pass": False, "error": "export failed"},
                                  "zkverify": {"pass": False, "error": "export failed"},
                                  "prove_ratio": None})
-    out = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                       "python": platform.python_version(), "memory": "24 GiB"},
-           "models": rows}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
+                save(args.out, rows)  # after every model: a long run stopped early keeps its rows
     if args.markdown:
         print(markdown(rows))
 
