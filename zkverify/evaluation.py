@@ -16,7 +16,6 @@ is a public output of its proof, so editing one breaks that proof.
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,17 +141,10 @@ def dataset_sha256(chunk_size: int, chunk_hashes: list[list[str]]) -> str:
 
 def data_hashes(compiled: Path, feeds: list[list[np.ndarray]]) -> list[list[str]]:
     """Each chunk's three input hash instances, from ezkl's witness (no proof needed)."""
-    from . import engine
-    from .inputs import ezkl_input
+    from .quantize import witnesses
 
-    out = []
-    with tempfile.TemporaryDirectory(prefix="zkverify-eval-") as tmp:
-        data, wit = Path(tmp) / "in.json", Path(tmp) / "w.json"
-        for feed in feeds:
-            data.write_text(json.dumps(ezkl_input(feed)))
-            w = engine.gen_witness(data, compiled, wit)
-            out.append(list((w.get("processed_inputs") or {}).get("poseidon_hash") or []))
-    return out
+    return [list((w.get("processed_inputs") or {}).get("poseidon_hash") or [])
+            for w in witnesses(compiled, feeds)]
 
 
 def build_evaluation(source: str | Path, out_dir: str | Path, data: Path, labels: Path,

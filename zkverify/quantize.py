@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -52,17 +53,19 @@ class QuantizationReport:
         return d
 
 
-def circuit_outputs(compiled: Path, feeds: list[Feed]) -> list[list[np.ndarray]]:
-    """Run each input through the compiled circuit (ezkl witness); each output as floats."""
-    outs = []
-    with tempfile.TemporaryDirectory(prefix="zkverify-q-") as tmp:
+def witnesses(compiled: Path, feeds: Sequence[Feed]) -> Iterator[dict[str, Any]]:
+    """ezkl's witness of each input on the compiled circuit, in order (no proof)."""
+    with tempfile.TemporaryDirectory(prefix="zkverify-witness-") as tmp:
         data, wit = Path(tmp) / "input.json", Path(tmp) / "witness.json"
         for feed in feeds:
             data.write_text(json.dumps(ezkl_input(feed)))
-            w = engine.gen_witness(data, compiled, wit)
-            outs.append([np.asarray([float(v) for v in g])
-                         for g in w["pretty_elements"]["rescaled_outputs"]])
-    return outs
+            yield engine.gen_witness(data, compiled, wit)
+
+
+def circuit_outputs(compiled: Path, feeds: list[Feed]) -> list[list[np.ndarray]]:
+    """Run each input through the compiled circuit (ezkl witness); each output as floats."""
+    return [[np.asarray([float(v) for v in g]) for g in w["pretty_elements"]["rescaled_outputs"]]
+            for w in witnesses(compiled, feeds)]
 
 
 def float_outputs(onnx: Path, feeds: list[Feed], inputs: list[Tensor]) -> list[list[np.ndarray]]:
