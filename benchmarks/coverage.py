@@ -3,7 +3,10 @@
 For each model, in one run: bare ezkl (gen_settings with public input/output and fixed params,
 calibrate_settings target resources, compile_circuit, gen_srs, setup, gen_witness, prove,
 verify), then zkverify (build calibrated on the same data, prove, verify). Pass/fail, logrows
-and prove time of each, and the ratio of prove times where both chose the same logrows.
+and prove time of each, and the ratio of prove times where both chose the same logrows; then,
+on zkverify's own circuit (same settings, keys, SRS), bare ezkl's gen_witness + prove against
+zkverify's whole prove (read, witness, prove, decode, bundle written), alternating, medians of
+--rounds each: zkverify's overhead alone.
 Writes benchmarks/results/coverage.json; the README table is printed with --markdown.
 
     python benchmarks/coverage.py [--models mlp gru ...] [--examples iris_forest ...] [--markdown]
@@ -83,7 +86,44 @@ def zkverify_flow(source: Path, cal: Path, sample: Path, work: Path,
     return out
 
 
-def one(name: str, kind: str, work: Path) -> dict[str, Any]:
+def same_settings(circuit: Path, sample: Path, rounds: int) -> dict[str, Any]:
+    """zkverify's overhead alone: on zkverify's own circuit (same settings, keys and SRS), bare
+    ezkl's gen_witness + prove against `Prover(DIR).prove_file` (read, witness, prove, decode,
+    bundle written), alternating which goes first, `rounds` times each; medians and their ratio."""
+    import statistics
+
+    import ezkl
+
+    from zkverify.manifest import CircuitDir
+    from zkverify.proving import Prover
+
+    cd = CircuitDir(circuit)
+    w, p, b = (circuit.parent / n for n in ("ow.json", "op.json", "ob.json"))
+    bare: list[float] = []
+    ours: list[float] = []
+
+    def run_bare() -> None:
+        t0 = time.perf_counter()
+        ezkl.gen_witness(data=str(sample), model=str(cd.compiled), output=str(w))
+        ezkl.prove(witness=str(w), model=str(cd.compiled), pk_path=str(cd.pk),
+                   proof_path=str(p), srs_path=str(cd.srs))
+        bare.append(time.perf_counter() - t0)
+
+    def run_ours() -> None:
+        t0 = time.perf_counter()
+        Prover(circuit).prove_file(sample, b)
+        ours.append(time.perf_counter() - t0)
+
+    for i in range(rounds):
+        for fn in ((run_bare, run_ours) if i % 2 == 0 else (run_ours, run_bare)):
+            fn()
+    a, z = statistics.median(bare), statistics.median(ours)
+    return {"rounds": rounds, "ezkl_witness_prove_s": [round(x, 3) for x in bare],
+            "zkverify_prove_s": [round(x, 3) for x in ours], "ezkl_median_s": round(a, 3),
+            "zkverify_median_s": round(z, 3), "ratio": round(z / a, 4)}
+
+
+def one(name: str, kind: str, work: Path, rounds: int = 3) -> dict[str, Any]:
     from zkverify.inputs import feed_rows
 
     work.mkdir(parents=True)
@@ -119,13 +159,19 @@ def one(name: str, kind: str, work: Path) -> dict[str, Any]:
     a, b = row["ezkl"].get("prove_s"), row["zkverify"].get("prove_s")
     same = row["ezkl"].get("logrows") == row["zkverify"].get("logrows")
     row["prove_ratio"] = (b / a) if a and b and same else None
+    if rounds and row["zkverify"].get("pass"):
+        try:
+            row["same_settings"] = same_settings(work / "c", sample, rounds)
+        except Exception as e:  # a measurement failure is a row field, not the end of the run
+            row["same_settings"] = {"error": f"{type(e).__name__}: {e}"[:200]}
     print(json.dumps(row), flush=True)
     return row
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| model | family | ezkl | logrows | prove (s) | zkverify | logrows | prove (s) | "
-             "ratio |", "|---|---|---|---|---|---|---|---|---|"]
+             "ratio | same settings: ezkl (s) | zkverify (s) | ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def cell(r: dict[str, Any]) -> list[str]:
         ok = "pass" if r.get("pass") else "FAIL"
@@ -134,8 +180,22 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
     for r in rows:
         ratio = f"{r['prove_ratio']:.2f}" if r.get("prove_ratio") else "–"
+        s = r.get("same_settings") or {}
+        same = ([f"{s['ezkl_median_s']:.2f}", f"{s['zkverify_median_s']:.2f}", f"{s['ratio']:.3f}"]
+                if "ratio" in s else ["–", "–", "–"])
         lines.append("| " + " | ".join([f"`{r['name']}`", r["family"], *cell(r["ezkl"]),
-                                         *cell(r["zkverify"]), ratio]) + " |")
+                                         *cell(r["zkverify"]), ratio, *same]) + " |")
+    both = sum(1 for r in rows if r["ezkl"].get("pass") and r["zkverify"].get("pass"))
+    gaps = sum(1 for r in rows if r["ezkl"].get("pass") and not r["zkverify"].get("pass"))
+    lines.append(f"\n{len(rows)} models run; both pass on {both}; bare ezkl passes and zkverify "
+                 f"fails on {gaps}.")
+    same_rows = [r["same_settings"] for r in rows if "ratio" in (r.get("same_settings") or {})
+                 and r["same_settings"]["ezkl_median_s"] >= 1.0]
+    if same_rows:
+        ratios = sorted(x["ratio"] for x in same_rows)
+        lines.append(f"Same settings, proofs of a second or more ({len(ratios)} models): zkverify / "
+                     f"bare ezkl median {ratios[len(ratios) // 2]:.3f}, range {ratios[0]:.3f}-"
+                     f"{ratios[-1]:.3f}; within 5% on {sum(x <= 1.05 for x in ratios)}.")
     return "\n".join(lines)
 
 
@@ -155,6 +215,8 @@ def main() -> None:
     ap.add_argument("--examples", nargs="*", default=EXAMPLES)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/coverage.json")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="same-settings prove rounds per side (0: skip)")
     args = ap.parse_args()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="zkv-cov-") as tmp:
@@ -162,7 +224,7 @@ def main() -> None:
         for kind, names in (("zoo", args.models), ("example", args.examples)):
             for name in names:
                 try:
-                    rows.append(one(name, kind, Path(tmp) / name))
+                    rows.append(one(name, kind, Path(tmp) / name, args.rounds))
                 except Exception:  # an export failure is a row too, never the end of the run
                     traceback.print_exc()
                     rows.append({"name": name, "kind": kind, "family": kind,
