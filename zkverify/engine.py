@@ -200,10 +200,24 @@ def setup(compiled: Path, vk: Path, pk: Path, srs: Path,
           srs_path=str(srs), disable_selector_compression=disable_selector_compression)
 
 
-def gen_witness(data: Path, compiled: Path, output: Path) -> dict[str, Any]:
-    """The witness as written to ``output`` (the returned dict lacks ``pretty_elements``)."""
-    _call("gen_witness", ezkl.gen_witness, data=str(data), model=str(compiled), output=str(output))
+def gen_witness(data: Path, compiled: Path, output: Path, vk: Path | None = None,
+                srs: Path | None = None) -> dict[str, Any]:
+    """The witness as written to ``output`` (the returned dict lacks ``pretty_elements``).
+
+    With ``vk`` and ``srs`` ezkl also computes the KZG commitments of ``polycommit`` tensors
+    (``processed_inputs/outputs.polycommit``); without them those stay null.
+    """
+    extra = {"vk_path": str(vk), "srs_path": str(srs)} if vk is not None and srs is not None else {}
+    _call("gen_witness", ezkl.gen_witness, data=str(data), model=str(compiled), output=str(output),
+          **extra)
     return dict(json.loads(Path(output).read_text()))
+
+
+def swap_proof_commitments(proof: Path, witness: Path) -> None:
+    """Write the witness's polycommit commitments over the first points of the proof (ezkl's
+    proof-splitting step; the proof then verifies only if they were its own commitments)."""
+    _call("swap_proof_commitments", ezkl.swap_proof_commitments, proof_path=str(proof),
+          witness_path=str(witness))
 
 
 def mock(witness: Path, compiled: Path) -> bool:

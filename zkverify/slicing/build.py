@@ -1,4 +1,5 @@
-"""``build --slices``: cut the model, build each slice as a complete circuit, link them by hash.
+"""``build --slices``: cut the model, build each slice as a complete circuit, link them by hash
+(``link="hashed"``, the default) or by KZG commitment (``link="polycommit"``).
 
 Every slice is built by the ordinary ``build`` stage into ``slices/N`` (settings, calibration,
 compile, SRS, keys, quantization report, card), with two differences at each cut: the slice
@@ -8,6 +9,12 @@ compares them; and the slice after a cut is calibrated with exactly the previous
 output scale as its input scale (the hashes are over fixed-point field values, so the two
 slices must agree on what those values mean). The first slice's inputs and the last slice's
 outputs keep the user's visibility.
+
+Under ``link="polycommit"`` the crossing tensors are ``polycommit`` instead: each proof carries
+a KZG commitment to them in its first points, and the verifier compares the bytes. Commitments
+compare only under one SRS and one domain, so every slice is then rebuilt at the largest
+slice's logrows (with its calibrated run args), and the card records the byte range of each
+linked commitment in each slice's proof, read from ezkl's own witness for the sample input.
 """
 
 from __future__ import annotations
@@ -37,8 +44,18 @@ from ..manifest import CARD, ONNX, CircuitDir, Manifest
 from ..progress import NullProgress
 from ..sources import load_calibration, materialize_onnx, model_modules, plan
 from ..tensors import graph_signature, variables_of
-from .card import LINK_HASHED, SlicedCard, SliceRef, slice_dir
+from .card import (
+    LINK_HASHED,
+    LINK_POLYCOMMIT,
+    LINKS,
+    POINT_BYTES,
+    Link,
+    SlicedCard,
+    SliceRef,
+    slice_dir,
+)
 from .cuts import (
+    POLYCOMMIT_ROWS_PER_ELEMENT,
     Cut,
     Graph,
     choose_cuts,
@@ -49,7 +66,7 @@ from .cuts import (
     load_graph,
 )
 
-__all__ = ["SlicedBuildResult", "build_sliced", "parse_slices"]
+__all__ = ["SlicedBuildResult", "build_sliced", "parse_link", "parse_slices"]
 
 
 @dataclass(frozen=True)
@@ -77,11 +94,23 @@ def parse_slices(value: str | int | None) -> int | str | None:
     return n
 
 
+def parse_link(value: str | None) -> Link:
+    """``--link hashed|polycommit`` (default hashed)."""
+    v = (value or LINK_HASHED).strip().lower()
+    if v == LINK_HASHED:
+        return LINK_HASHED
+    if v == LINK_POLYCOMMIT:
+        return LINK_POLYCOMMIT
+    raise UsageError(f"--link {value}: expected one of {', '.join(LINKS)}")
+
+
 def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | None = None,
                  slices: int | str | None = None, cuts: tuple[str, ...] = (),
-                 progress: NullProgress | None = None) -> SlicedBuildResult:
+                 progress: NullProgress | None = None, link: str = LINK_HASHED
+                 ) -> SlicedBuildResult:
     """Build a sliced circuit directory (see the module docstring); atomic like ``build``."""
     progress = progress or NullProgress()
+    link = parse_link(link)
     p = plan(source, config or BuildConfig())
     c = p.config
     require(*model_modules(p), "onnxruntime")
@@ -103,7 +132,7 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
         parts = stage / ".parts"
         with progress.stage("choose cuts"):
             chosen = _choose(graph, c, slices, cuts, [t.name for t in inputs],
-                             [t.name for t in outputs], parts)
+                             [t.name for t in outputs], parts, link)
         if not chosen:
             raise UsageError("--slices: one slice is the whole model; build it without --slices")
         models = extract_slices(whole, [t.name for t in inputs], [t.name for t in outputs],
@@ -111,10 +140,12 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
         samples = load_calibration(p, inputs, warn)
         n = len(models)
         results: list[BuildResult] = []
+        configs: list[BuildConfig] = []
         cal = parts / "calibration0.jsonl"
         _write_samples(cal, [t.name for t in inputs], samples)
         for i, model in enumerate(models):
-            cfg = _slice_config(c, i, n, cal, results)
+            cfg = _slice_config(c, i, n, cal, results, link)
+            configs.append(cfg)
             with progress.stage(f"slice {i + 1}/{n}"):
                 try:
                     res = build_one(model, slice_dir(stage, i), cfg)
@@ -128,8 +159,12 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
                 nxt = parts / f"calibration{i + 1}.jsonl"
                 _forward_samples(model, cal, nxt)
                 cal = nxt
+        ranges: list[tuple[list[int] | None, list[int] | None]] = [(None, None)] * n
+        if link == LINK_POLYCOMMIT:
+            results = _one_logrows(models, configs, results, stage, graph, chosen, progress)
+            ranges = _commitment_ranges(results)
         _check_scales(results)
-        card = _make_card(p.name, whole, c, inputs, outputs, results, chosen)
+        card = _make_card(p.name, whole, c, inputs, outputs, results, chosen, link, ranges)
         card.save(stage / CARD)
         manifest = _make_manifest(p, whole, card, results, chosen, progress)
         CircuitDir(stage).save_manifest(manifest)
@@ -144,7 +179,7 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
 
 
 def _choose(graph: Graph, c: BuildConfig, slices: int | str | None, cut_names: tuple[str, ...],
-            inputs: list[str], outputs: list[str], parts: Path) -> list[Cut]:
+            inputs: list[str], outputs: list[str], parts: Path, link: Link) -> list[Cut]:
     if cut_names:
         chosen = cuts_by_tensors(graph, cut_names)
         if isinstance(slices, int) and slices != len(chosen) + 1:
@@ -155,13 +190,15 @@ def _choose(graph: Graph, c: BuildConfig, slices: int | str | None, cut_names: t
         k = c.run_args.get("logrows")
         if k is None:
             raise UsageError("--slices auto needs --max-logrows K (the largest slice allowed)")
-        return cuts_by_max_logrows(graph, int(k), _probe(graph, c, inputs, outputs, parts))
+        return cuts_by_max_logrows(graph, int(k), _probe(graph, c, inputs, outputs, parts, link))
     if slices is None:
         raise UsageError("--slices N, --slices auto or --cut TENSOR: say how to slice")
-    return choose_cuts(graph, int(slices))
+    return choose_cuts(graph, int(slices), POLYCOMMIT_ROWS_PER_ELEMENT
+                       if link == LINK_POLYCOMMIT else None)
 
 
-def _probe(graph: Graph, c: BuildConfig, inputs: list[str], outputs: list[str], parts: Path) -> Any:
+def _probe(graph: Graph, c: BuildConfig, inputs: list[str], outputs: list[str], parts: Path,
+           link: Link = LINK_HASHED) -> Any:
     """logrows_of(a, b) for cuts_by_max_logrows: gen_settings on the candidate sub-model."""
     cands = graph.cuts
     seen: dict[tuple[int, int], int] = {}
@@ -172,8 +209,8 @@ def _probe(graph: Graph, c: BuildConfig, inputs: list[str], outputs: list[str], 
             ins = inputs if a < 0 else list(cands[a].tensors)
             outs = outputs if b < 0 else list(cands[b].tensors)
             model = extract_one(graph.path, ins, outs, parts / "probe.onnx")
-            vis = {"input_visibility": c.input_visibility or "public" if a < 0 else "hashed",
-                   "output_visibility": c.output_visibility or "public" if b < 0 else "hashed",
+            vis = {"input_visibility": c.input_visibility or "public" if a < 0 else link,
+                   "output_visibility": c.output_visibility or "public" if b < 0 else link,
                    "param_visibility": c.param_visibility or "fixed"}
             settings = parts / "probe.settings.json"
             engine.gen_settings(model, settings, **{**vis, **run_args})
@@ -191,7 +228,7 @@ def _span(graph: Graph, chosen: list[Cut], i: int) -> str:
 
 
 def _slice_config(c: BuildConfig, i: int, n: int, cal: Path,
-                  done: list[BuildResult]) -> BuildConfig:
+                  done: list[BuildResult], link: Link = LINK_HASHED) -> BuildConfig:
     first, last = i == 0, i == n - 1
     run_args = dict(c.run_args)
     scales = c.calibration_scales  # the first slice: what the caller allowed
@@ -206,8 +243,8 @@ def _slice_config(c: BuildConfig, i: int, n: int, cal: Path,
     return replace(
         c,
         name=f"{c.name or 'model'}.slice{i}",
-        input_visibility=c.input_visibility if first else LINK_HASHED,
-        output_visibility=c.output_visibility if last else LINK_HASHED,
+        input_visibility=c.input_visibility if first else link,
+        output_visibility=c.output_visibility if last else link,
         calibration_data=cal,
         input_shape=c.input_shape if first else None,
         classifier=c.classifier if last else False,
@@ -261,8 +298,70 @@ def _check_scales(results: list[BuildResult]) -> None:
                               f"{i}'s output scales {a}: the link would not hold")
 
 
+def _one_logrows(models: list[Path], configs: list[BuildConfig], results: list[BuildResult],
+                 stage: Path, graph: Graph, chosen: list[Cut], progress: NullProgress
+                 ) -> list[BuildResult]:
+    """Every slice at the largest slice's logrows (so one SRS and one domain for all): a slice
+    calibrated smaller is rebuilt, uncalibrated, with its calibrated run args and that logrows."""
+    k = max(r.manifest.logrows for r in results)
+    out = []
+    n = len(results)
+    for i, (model, cfg, res) in enumerate(zip(models, configs, results, strict=True)):
+        if res.manifest.logrows == k:
+            out.append(res)
+            continue
+        settings = res.circuit.settings_json()
+        run_args = {key: tuple(v) if key == "lookup_range" else v
+                    for key, v in settings["run_args"].items()
+                    if key in engine.RUN_ARG_FIELDS and not key.endswith("_visibility")
+                    and v is not None}
+        run_args["logrows"] = k
+        with progress.stage(f"slice {i + 1}/{n} at logrows {k}"):
+            try:
+                new = build_one(model, slice_dir(stage, i),
+                                replace(cfg, calibrate=False, run_args=run_args))
+            except ZkVerifyError as e:
+                raise type(e)(f"slice {i} of {n} ({_span(graph, chosen, i)}) at logrows {k}: "
+                              f"{str(e).replace(str(model) + ': ', '')}") from None
+        out.append(new)
+    return out
+
+
+def _commitment_ranges(results: list[BuildResult]) -> list[tuple[list[int] | None, list[int] | None]]:
+    """Per slice, the byte ranges of its linked input / output commitments in its proof.
+
+    ezkl writes the polycommit commitments first in the proof, inputs then params then
+    outputs, one point (64 bytes) per column of each tensor. The number of columns depends on
+    the tensor's size, logrows and the circuit's blinding rows, so it is read from ezkl's own
+    witness (generated with the vk and SRS) for the slice's sample input.
+    """
+    n = len(results)
+    ranges: list[tuple[list[int] | None, list[int] | None]] = []
+    with tempfile.TemporaryDirectory(prefix="zkverify-commit-") as tmp:
+        for i, r in enumerate(results):
+            cd = r.circuit
+            w = engine.gen_witness(cd.input, cd.compiled, Path(tmp) / f"w{i}.json", cd.vk, cd.srs)
+            counts = [_points(w.get(k)) for k in ("processed_inputs", "processed_params",
+                                                  "processed_outputs")]
+            if (counts[0] > 0) != (i > 0) or (counts[2] > 0) != (i < n - 1):
+                raise EngineError(f"slice {i}: ezkl committed {counts[0]} input and {counts[2]} "
+                                  "output points; expected commitments exactly at the cuts")
+            before_out = (counts[0] + counts[1]) * POINT_BYTES
+            ranges.append(([0, counts[0] * POINT_BYTES] if i > 0 else None,
+                           [before_out, before_out + counts[2] * POINT_BYTES] if i < n - 1
+                           else None))
+    return ranges
+
+
+def _points(processed: Any) -> int:
+    commits = (processed or {}).get("polycommit") or []
+    return sum(len(t) for t in commits)
+
+
 def _make_card(name: str, whole: Path, c: BuildConfig, inputs: Any, outputs: Any,
-               results: list[BuildResult], chosen: list[Cut]) -> SlicedCard:
+               results: list[BuildResult], chosen: list[Cut], link: Link = LINK_HASHED,
+               ranges: list[tuple[list[int] | None, list[int] | None]] | None = None
+               ) -> SlicedCard:
     cards = [Card.load(r.circuit.card) for r in results]
     bounds = [[t.name for t in inputs]] + [list(x.tensors) for x in chosen] + [
         [t.name for t in outputs]]
@@ -273,7 +372,10 @@ def _make_card(name: str, whole: Path, c: BuildConfig, inputs: Any, outputs: Any
                     "param": first.visibility["param"]},
         inputs=[TensorInfo(**t.model_dump()) for t in first.inputs],
         outputs=[TensorInfo(**t.model_dump()) for t in last.outputs],
-        slices=[SliceRef(id=cd.circuit_id, inputs=bounds[i], outputs=bounds[i + 1])
+        link=link,
+        slices=[SliceRef(id=cd.circuit_id, inputs=bounds[i], outputs=bounds[i + 1],
+                         input_commitments=(ranges or [])[i][0] if ranges else None,
+                         output_commitments=(ranges or [])[i][1] if ranges else None)
                 for i, cd in enumerate(cards)],
     )
 
@@ -292,7 +394,7 @@ def _make_manifest(p: Any, whole: Path, card: SlicedCard, results: list[BuildRes
         keys={"pk_bytes": sum(int(m.keys.get("pk_bytes") or 0) for m in ms)},
         quantization=ms[-1].quantization, timings=dict(progress.timings),
         # Manifest keeps extra keys: what makes this directory sliced.
-        kind="sliced", link=LINK_HASHED, cuts=[list(x.tensors) for x in chosen],
+        kind="sliced", link=card.link, cuts=[list(x.tensors) for x in chosen],
         slices=[{"dir": f"slices/{i}", "id": ref.id, "inputs": ref.inputs,
                  "outputs": ref.outputs, "logrows": m.logrows, "num_rows": m.num_rows,
                  "pk_bytes": m.keys.get("pk_bytes"), "run_args": {
