@@ -478,13 +478,14 @@ def test_evm_verify_one_call_reports_gas_and_rejects_tampering(
     assert json.loads(r.stdout)["field"] == "slices[1].proof"
 
 
-def test_the_contract_itself_checks_the_links(sliced: SlicedBuildResult,
-                                              bundles: tuple[Path, Path],
-                                              evm_export: Path) -> None:
+@pytest.mark.parametrize("link", LINKS)
+def test_the_contract_itself_checks_the_links(request: pytest.FixtureRequest, link: str) -> None:
     """Two genuine slice proofs of two different inputs: each verifies on its own, but
     verifySlices reverts on the link (the contract does not rely on the off-chain check)."""
     from zkverify.slicing.evm import SlicedEvmCheck, load_sliced_verifiers
     from zkverify.verdict import checked_proof
+
+    sliced, bundles = pick(request, link)
 
     public = load_sliced_public(sliced.circuit.path)
     check = SlicedEvmCheck(load_sliced_verifiers(sliced.circuit.path), public)
@@ -496,6 +497,33 @@ def test_the_contract_itself_checks_the_links(sliced: SlicedBuildResult,
     assert check(*spliced[1]) == (True, "")
     ok, why = check.all_slices(spliced)
     assert not ok and "link" in why, why
+    if link == "polycommit":  # the spliced proof's commitment rewritten: its verifier reverts
+        forged = copy.deepcopy(spliced[1][0])
+        forged["proof"][:64] = genuine[0][0]["proof"][:64]
+        ok, why = check.all_slices([genuine[0], (forged, public.slices[1])])
+        assert not ok and "link" not in why, why
+        assert not check(forged, public.slices[1])[0]
+
+
+def test_evm_polycommit_export_bakes_the_card_offsets_and_verifies(
+        sliced_poly: SlicedBuildResult, poly_bundles: tuple[Path, Path], tmp_path: Path) -> None:
+    r = run("evm", "export", sliced_poly.circuit.path, "-o", tmp_path / "sol", "--json")
+    assert r.exit_code == 0, r.output
+    src = (tmp_path / "sol" / "SlicedVerifier.sol").read_text()
+    assert "_linkCommitments(proofs[0], 0, proofs[1], 0, 64);" in src
+    assert "_link(instances" not in src
+    summary = json.loads((tmp_path / "sol" / "sliced-verifier.json").read_text())
+    assert summary["link"] == "polycommit"
+    assert summary["commitment_ranges"] == [{"output": [0, 64], "input": [0, 64]}]
+    r = run("evm", "verify", sliced_poly.circuit.path, poly_bundles[0], "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["valid"]
+    raw = load(poly_bundles[0])
+    edit_commitment_in_both(raw)
+    (tmp_path / "bad.json").write_text(json.dumps(raw))
+    r = run("evm", "verify", sliced_poly.circuit.path, tmp_path / "bad.json", "--json")
+    assert r.exit_code == 1, r.output
+    assert json.loads(r.stdout)["field"] == "slices[0].proof"
 
 
 def test_slices_auto_picks_the_fewest_cuts_that_fit(model: Path, tmp_path: Path) -> None:
