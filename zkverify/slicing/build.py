@@ -350,6 +350,13 @@ def _commitment_ranges(results: list[BuildResult]) -> list[tuple[list[int] | Non
             ranges.append(([0, counts[0] * POINT_BYTES] if i > 0 else None,
                            [before_out, before_out + counts[2] * POINT_BYTES] if i < n - 1
                            else None))
+    for i in range(n - 1):  # the same tensors, laid out alike: as many points on both sides
+        a, b = ranges[i][1], ranges[i + 1][0]
+        assert a is not None and b is not None
+        if a[1] - a[0] != b[1] - b[0]:
+            raise EngineError(f"slice {i} commits the tensors at cut {i} in {(a[1] - a[0]) // 64} "
+                              f"points, slice {i + 1} in {(b[1] - b[0]) // 64}: the commitments "
+                              "could never match (different blinding rows?)")
     return ranges
 
 
