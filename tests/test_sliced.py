@@ -631,3 +631,25 @@ def test_link_option_on_the_command_line(model: Path, tmp_path: Path) -> None:
     r = run("build", model, "-o", tmp_path / "c", "--slices", 2, "--link", "merkle")
     assert r.exit_code == 2 and "merkle" in r.output
     assert not (tmp_path / "c").exists()
+
+
+def test_polycommit_three_slices_middle_offsets(model: Path, tmp_path: Path) -> None:
+    """A middle slice commits its inputs first and its outputs after them: the card's output
+    range starts after the input points, ezkl's own split agrees, and the chain verifies; the
+    middle slice spliced from another input breaks a link."""
+    res = build_sliced(model, tmp_path / "c", tiny_config(name="tiny3"), slices=3,
+                       link="polycommit")
+    card = SlicedCard.load(res.circuit.path / "card.json")
+    mid = card.slices[1]
+    assert mid.input_commitments == [0, 64] and mid.output_commitments == [64, 128]
+    a = prove_sliced(res.circuit.path, write_input(tmp_path / "a.json", [0.5, -0.25, 0.75, 0.1]),
+                     tmp_path / "a.proof.json")
+    assert a.slices[1].proof["split"] == {"start": 1, "end": 2}
+    assert verify_bundle(res.circuit.path, tmp_path / "a.proof.json").valid
+    prove_sliced(res.circuit.path, write_input(tmp_path / "b.json", [-0.6, 0.9, 0.2, -0.4]),
+                 tmp_path / "b.proof.json")
+    raw, other = load(tmp_path / "a.proof.json"), load(tmp_path / "b.proof.json")
+    raw["slices"][1] = other["slices"][1]
+    raw["links"] = [other["links"][0], raw["links"][1]]
+    v = verify_bundle(res.circuit.path, raw)
+    assert not v.valid and v.field in ("links[0]", "links[1]"), (v.field, v.reason)
