@@ -48,12 +48,12 @@ from .card import (
     LINK_HASHED,
     LINK_POLYCOMMIT,
     LINKS,
-    POINT_BYTES,
     Link,
     SlicedCard,
     SliceRef,
     slice_dir,
 )
+from .commit import Ranges, commitment_ranges, one_logrows
 from .cuts import (
     POLYCOMMIT_ROWS_PER_ELEMENT,
     Cut,
@@ -159,10 +159,11 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
                 nxt = parts / f"calibration{i + 1}.jsonl"
                 _forward_samples(model, cal, nxt)
                 cal = nxt
-        ranges: list[tuple[list[int] | None, list[int] | None]] = [(None, None)] * n
+        ranges: list[Ranges] = [(None, None)] * n
         if link == LINK_POLYCOMMIT:
-            results = _one_logrows(models, configs, results, stage, graph, chosen, progress)
-            ranges = _commitment_ranges(results)
+            results = one_logrows(models, configs, results, stage,
+                                  lambda i: _span(graph, chosen, i), progress)
+            ranges = commitment_ranges(results)
         _check_scales(results)
         card = _make_card(p.name, whole, c, inputs, outputs, results, chosen, link, ranges)
         card.save(stage / CARD)
@@ -298,76 +299,9 @@ def _check_scales(results: list[BuildResult]) -> None:
                               f"{i}'s output scales {a}: the link would not hold")
 
 
-def _one_logrows(models: list[Path], configs: list[BuildConfig], results: list[BuildResult],
-                 stage: Path, graph: Graph, chosen: list[Cut], progress: NullProgress
-                 ) -> list[BuildResult]:
-    """Every slice at the largest slice's logrows (so one SRS and one domain for all): a slice
-    calibrated smaller is rebuilt, uncalibrated, with its calibrated run args and that logrows."""
-    k = max(r.manifest.logrows for r in results)
-    out = []
-    n = len(results)
-    for i, (model, cfg, res) in enumerate(zip(models, configs, results, strict=True)):
-        if res.manifest.logrows == k:
-            out.append(res)
-            continue
-        settings = res.circuit.settings_json()
-        run_args = {key: tuple(v) if key == "lookup_range" else v
-                    for key, v in settings["run_args"].items()
-                    if key in engine.RUN_ARG_FIELDS and not key.endswith("_visibility")
-                    and v is not None}
-        run_args["logrows"] = k
-        with progress.stage(f"slice {i + 1}/{n} at logrows {k}"):
-            try:
-                new = build_one(model, slice_dir(stage, i),
-                                replace(cfg, calibrate=False, run_args=run_args))
-            except ZkVerifyError as e:
-                raise type(e)(f"slice {i} of {n} ({_span(graph, chosen, i)}) at logrows {k}: "
-                              f"{str(e).replace(str(model) + ': ', '')}") from None
-        out.append(new)
-    return out
-
-
-def _commitment_ranges(results: list[BuildResult]) -> list[tuple[list[int] | None, list[int] | None]]:
-    """Per slice, the byte ranges of its linked input / output commitments in its proof.
-
-    ezkl writes the polycommit commitments first in the proof, inputs then params then
-    outputs, one point (64 bytes) per column of each tensor. The number of columns depends on
-    the tensor's size, logrows and the circuit's blinding rows, so it is read from ezkl's own
-    witness (generated with the vk and SRS) for the slice's sample input.
-    """
-    n = len(results)
-    ranges: list[tuple[list[int] | None, list[int] | None]] = []
-    with tempfile.TemporaryDirectory(prefix="zkverify-commit-") as tmp:
-        for i, r in enumerate(results):
-            cd = r.circuit
-            w = engine.gen_witness(cd.input, cd.compiled, Path(tmp) / f"w{i}.json", cd.vk, cd.srs)
-            counts = [_points(w.get(k)) for k in ("processed_inputs", "processed_params",
-                                                  "processed_outputs")]
-            if (counts[0] > 0) != (i > 0) or (counts[2] > 0) != (i < n - 1):
-                raise EngineError(f"slice {i}: ezkl committed {counts[0]} input and {counts[2]} "
-                                  "output points; expected commitments exactly at the cuts")
-            before_out = (counts[0] + counts[1]) * POINT_BYTES
-            ranges.append(([0, counts[0] * POINT_BYTES] if i > 0 else None,
-                           [before_out, before_out + counts[2] * POINT_BYTES] if i < n - 1
-                           else None))
-    for i in range(n - 1):  # the same tensors, laid out alike: as many points on both sides
-        a, b = ranges[i][1], ranges[i + 1][0]
-        assert a is not None and b is not None
-        if a[1] - a[0] != b[1] - b[0]:
-            raise EngineError(f"slice {i} commits the tensors at cut {i} in {(a[1] - a[0]) // 64} "
-                              f"points, slice {i + 1} in {(b[1] - b[0]) // 64}: the commitments "
-                              "could never match (different blinding rows?)")
-    return ranges
-
-
-def _points(processed: Any) -> int:
-    commits = (processed or {}).get("polycommit") or []
-    return sum(len(t) for t in commits)
-
-
 def _make_card(name: str, whole: Path, c: BuildConfig, inputs: Any, outputs: Any,
                results: list[BuildResult], chosen: list[Cut], link: Link = LINK_HASHED,
-               ranges: list[tuple[list[int] | None, list[int] | None]] | None = None
+               ranges: list[Ranges] | None = None
                ) -> SlicedCard:
     cards = [Card.load(r.circuit.card) for r in results]
     bounds = [[t.name for t in inputs]] + [list(x.tensors) for x in chosen] + [
