@@ -64,10 +64,12 @@ def sliced_source(card: SlicedCard) -> str:
             f"        _linkCommitments(proofs[{i}], {a[0]}, proofs[{i + 1}], {b[0]}, {a[1] - a[0]});"
             for i, (a, b) in enumerate(_ranges(card)))
         how = "KZG commitments (polycommit) inside the proofs"
+        helper = _LINK_COMMITMENTS
     else:
         checks = "\n".join(f"        _link(instances[{i}], instances[{i + 1}], {m});"
                            for i, m in enumerate(links))
         how = "Poseidon hashes"
+        helper = _LINK_HASHES
     return f"""// SPDX-License-Identifier: MIT
 // Written by zkverify for the sliced circuit {card.circuit_id}
 // ({card.name}: {n} slices linked by {how} of the tensors crossing each cut).
@@ -95,23 +97,28 @@ contract {CONTRACT} {{
         return true;
     }}
 
-    /// Slice i's output hashes (the last m instances) are slice i+1's input hashes (the first m).
-    function _link(uint256[] calldata a, uint256[] calldata b, uint256 m) private pure {{
-        require(a.length >= m && b.length >= m, "link");
-        for (uint256 j = 0; j < m; j++) {{
-            require(a[a.length - m + j] == b[j], "link");
-        }}
-    }}
+{helper}
+}}
+"""
 
+
+_LINK_HASHES = """\
+    /// Slice i's output hashes (the last m instances) are slice i+1's input hashes (the first m).
+    function _link(uint256[] calldata a, uint256[] calldata b, uint256 m) private pure {
+        require(a.length >= m && b.length >= m, "link");
+        for (uint256 j = 0; j < m; j++) {
+            require(a[a.length - m + j] == b[j], "link");
+        }
+    }"""
+
+_LINK_COMMITMENTS = """\
     /// The n bytes of proof a at offset i (slice i's output commitments) are the n bytes of
     /// proof b at offset j (slice i+1's input commitments); offsets fixed at export.
     function _linkCommitments(bytes calldata a, uint256 i, bytes calldata b, uint256 j,
-                              uint256 n) private pure {{
+                              uint256 n) private pure {
         require(a.length >= i + n && b.length >= j + n, "link");
         require(keccak256(a[i:i + n]) == keccak256(b[j:j + n]), "link");
-    }}
-}}
-"""
+    }"""
 
 
 def _ranges(card: SlicedCard) -> list[tuple[list[int], list[int]]]:
