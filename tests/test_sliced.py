@@ -653,3 +653,30 @@ def test_polycommit_three_slices_middle_offsets(model: Path, tmp_path: Path) -> 
     raw["links"] = [other["links"][0], raw["links"][1]]
     v = verify_bundle(res.circuit.path, raw)
     assert not v.valid and v.field in ("links[0]", "links[1]"), (v.field, v.reason)
+
+
+def test_polycommit_two_tensors_at_one_cut(tmp_path: Path) -> None:
+    """A skip connection cut after its ReLU: two tensors cross, two points per side, in the
+    card's tensor order; the two points swapped in slice 1's proof break the link, swapped in
+    both proofs break the proofs."""
+    export_model(f"{TESTS / 'tiny_model.py'}:tiny_skip", (1, 4), tmp_path / "m")
+    res = build_sliced(tmp_path / "m" / "network.onnx", tmp_path / "c", tiny_config(name="skip"),
+                       cuts=("/Relu_output_0",), link="polycommit")
+    card = SlicedCard.load(res.circuit.path / "card.json")
+    assert card.cuts == [["/a/Gemm_output_0", "/Relu_output_0"]]
+    assert card.slices[0].output_commitments == card.slices[1].input_commitments == [0, 128]
+    b = prove_sliced(res.circuit.path, write_input(tmp_path / "in.json", [-0.6, 0.9, 0.2, -0.4]),
+                     tmp_path / "p.json")
+    points = b.links[0].commitments  # type: ignore[union-attr]
+    assert len(points) == 2 and points[0] != points[1]  # h has negatives: relu(h) != h
+    assert verify_bundle(res.circuit.path, tmp_path / "p.json").valid
+    raw = load(tmp_path / "p.json")
+    proof1 = raw["slices"][1]["proof"]
+    swapped = bytes(proof1["proof"][64:128]) + bytes(proof1["proof"][:64])
+    set_bytes(proof1, 0, swapped)
+    v = verify_bundle(res.circuit.path, raw)
+    assert not v.valid and v.field == "links[0]", (v.field, v.reason)
+    set_bytes(raw["slices"][0]["proof"], 0, swapped)
+    raw["links"][0]["commitments"] = [swapped[:64].hex(), swapped[64:].hex()]
+    v = verify_bundle(res.circuit.path, raw)
+    assert not v.valid and v.field == "slices[0].proof", (v.field, v.reason)
