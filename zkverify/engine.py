@@ -213,6 +213,14 @@ def gen_witness(data: Path, compiled: Path, output: Path, vk: Path | None = None
     return dict(json.loads(Path(output).read_text()))
 
 
+def kzg_commit(message: list[str], vk: Path, settings: Path, srs: Path) -> list[tuple[str, str]]:
+    """The KZG commitment points of one polycommit tensor (field elements as ezkl writes them)
+    under this circuit's vk, settings and SRS: ``(x, y)`` per column the tensor fills."""
+    points = _call("kzg_commit", ezkl.kzg_commit, message=list(message), vk_path=str(vk),
+                   settings_path=str(settings), srs_path=str(srs))
+    return [(str(pt.x), str(pt.y)) for pt in points]  # type: ignore[attr-defined]  # stale .pyi
+
+
 def swap_proof_commitments(proof: Path, witness: Path) -> None:
     """Write the witness's polycommit commitments over the first points of the proof (ezkl's
     proof-splitting step; the proof then verifies only if they were its own commitments)."""

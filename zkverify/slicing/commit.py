@@ -19,6 +19,7 @@ from .. import engine
 from ..circuit import BuildConfig, BuildResult
 from ..circuit import build as build_one
 from ..errors import EngineError, ZkVerifyError
+from ..manifest import CircuitDir
 from ..progress import NullProgress
 from .card import POINT_BYTES, slice_dir
 
@@ -70,6 +71,8 @@ def commitment_ranges(results: list[BuildResult]) -> list[Ranges]:
         for i, r in enumerate(results):
             cd = r.circuit
             w = engine.gen_witness(cd.input, cd.compiled, Path(tmp) / f"w{i}.json", cd.vk, cd.srs)
+            if i < n - 1:
+                _same_commitments(i, w["outputs"], results[i].circuit, results[i + 1].circuit)
             counts = [_points(w.get(k)) for k in ("processed_inputs", "processed_params",
                                                   "processed_outputs")]
             if (counts[0] > 0) != (i > 0) or (counts[2] > 0) != (i < n - 1):
@@ -88,6 +91,18 @@ def commitment_ranges(results: list[BuildResult]) -> list[Ranges]:
                               f"{i + 1} in {pb}: the commitments could never match (different "
                               "blinding rows?)")
     return ranges
+
+
+def _same_commitments(i: int, tensors: list[list[str]], a: CircuitDir, b: CircuitDir) -> None:
+    """Slice i and slice i+1 commit the same values to the same points (one SRS and logrows,
+    the same unusable rows): checked at build on slice i's sample outputs, so a circuit whose
+    links could never hold is refused here, not at the first prove."""
+    for k, values in enumerate(tensors):
+        pa = engine.kzg_commit(values, a.vk, a.settings, a.srs)
+        pb = engine.kzg_commit(values, b.vk, b.settings, b.srs)
+        if pa != pb:
+            raise EngineError(f"slice {i} and slice {i + 1} commit the same tensor {k} of cut {i} "
+                              "to different points: the link could never hold")
 
 
 def _points(processed: Any) -> int:
