@@ -9,7 +9,11 @@ peak memory of the largest process (``ru_maxrss`` of the command and everything 
 is measured per command.
 
     python benchmarks/sliced.py [--spec digits28_cnn] [--slices 2,4,8] [--samples 8] [--no-gas]
-                                [--no-whole] [--out benchmarks/results/sliced.json]
+                                [--no-whole] [--link hashed|polycommit]
+                                [--out benchmarks/results/sliced.json]
+
+``--link polycommit`` builds the slices with ``--link polycommit``; its rows are named
+``N-slices-polycommit`` and kept next to the hashed ``N-slices`` rows in the same run.
 
 Results go under ``runs[SPEC]`` of the output file (other models' runs are kept) and are
 written after every configuration, so an interrupted run keeps what it measured.
@@ -71,6 +75,7 @@ def one(name: str, spec: Path, sample: Path, circuit: Path, build_args: list[str
     manifests = [json.loads((d / "manifest.json").read_text()) for d in dirs]
     row: dict[str, Any] = {
         "config": name, "slices": len(dirs),
+        "link": json.loads((circuit / "card.json").read_text()).get("link"),
         "logrows": [m["logrows"] for m in manifests],
         "rows": [m.get("num_rows") for m in manifests],
         "build_seconds": b["wall_seconds"], "build_peak_rss_bytes": b["peak_rss_bytes"],
@@ -117,6 +122,8 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=8, help="calibration samples (of 32)")
     ap.add_argument("--no-gas", action="store_true")
     ap.add_argument("--no-whole", action="store_true")
+    ap.add_argument("--link", choices=["hashed", "polycommit"], default="hashed",
+                    help="how the slices are linked (build --link)")
     ap.add_argument("--work", type=Path, help="keep circuits here (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sliced.json")
     a = ap.parse_args()
@@ -128,7 +135,8 @@ def main() -> None:
     np.save(cal, np.load(data / f"{a.spec}_calibration.npy")[: a.samples])
     common = ["--calibration-data", str(cal)]
     configs: list[tuple[str, list[str]]] = [] if a.no_whole else [("whole", [])]
-    configs += [(f"{n}-slices", ["--slices", n]) for n in a.slices.split(",") if n]
+    suffix, link = ("", []) if a.link == "hashed" else ("-polycommit", ["--link", a.link])
+    configs += [(f"{n}-slices{suffix}", ["--slices", n, *link]) for n in a.slices.split(",") if n]
     result: dict[str, Any] = {
         "benchmark": "whole circuit vs sliced (benchmarks/sliced.py)",
         "model": str(spec.relative_to(ROOT)), "calibration_samples": a.samples,

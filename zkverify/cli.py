@@ -174,6 +174,10 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
                    "each at or under --max-logrows.")
 @click.option("--cut", "cuts", multiple=True, metavar="TENSOR",
               help="Cut right after the node making TENSOR (repeatable, in graph order).")
+@click.option("--link", type=click.Choice(["hashed", "polycommit"]),
+              help="How slices are linked: Poseidon hashes as public instances (hashed, the "
+                   "default; each slice keeps its logrows) or KZG commitments inside the proofs "
+                   "(polycommit; smaller keys, every slice at one logrows).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
           fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
@@ -181,7 +185,8 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
           target: str | None, tolerance: float | None, min_agreement: float | None,
           max_logrows: int | None,
           no_calibrate: bool, run_arg: tuple[str, ...], reusable_verifier: bool,
-          batch_size: int | None, slices: str | None, cuts: tuple[str, ...]) -> None:
+          batch_size: int | None, slices: str | None, cuts: tuple[str, ...],
+          link: str | None) -> None:
     """Build a circuit directory from an .onnx file or a circuits/*.toml spec."""
     from .circuit import BuildConfig
     from .circuit import build as run_build
@@ -200,11 +205,16 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         run_args={**parse_run_args(run_arg), **({"logrows": max_logrows} if max_logrows else {})},
         **prediction_rule(classifier_output, regressor),
     )
+    if link is not None and slices is None and not cuts:
+        from .errors import UsageError
+
+        raise UsageError("--link: only with --slices or --cut (it says how slices are linked)")
     if slices is not None or cuts:
         from .slicing.build import build_sliced, parse_slices
         from .slicing.report import print_sliced_build
 
-        sres = build_sliced(source, out, cfg, parse_slices(slices), cuts, for_terminal(as_json))
+        sres = build_sliced(source, out, cfg, parse_slices(slices), cuts, for_terminal(as_json),
+                            link=link or "hashed")
         if as_json:
             emit_json({"circuit_dir": str(out), "warnings": sres.warnings, "cuts": sres.cuts,
                        "manifest": sres.manifest.model_dump(mode="json")})

@@ -200,10 +200,32 @@ def setup(compiled: Path, vk: Path, pk: Path, srs: Path,
           srs_path=str(srs), disable_selector_compression=disable_selector_compression)
 
 
-def gen_witness(data: Path, compiled: Path, output: Path) -> dict[str, Any]:
-    """The witness as written to ``output`` (the returned dict lacks ``pretty_elements``)."""
-    _call("gen_witness", ezkl.gen_witness, data=str(data), model=str(compiled), output=str(output))
+def gen_witness(data: Path, compiled: Path, output: Path, vk: Path | None = None,
+                srs: Path | None = None) -> dict[str, Any]:
+    """The witness as written to ``output`` (the returned dict lacks ``pretty_elements``).
+
+    With ``vk`` and ``srs`` ezkl also computes the KZG commitments of ``polycommit`` tensors
+    (``processed_inputs/outputs.polycommit``); without them those stay null.
+    """
+    extra = {"vk_path": str(vk), "srs_path": str(srs)} if vk is not None and srs is not None else {}
+    _call("gen_witness", ezkl.gen_witness, data=str(data), model=str(compiled), output=str(output),
+          **extra)
     return dict(json.loads(Path(output).read_text()))
+
+
+def kzg_commit(message: list[str], vk: Path, settings: Path, srs: Path) -> list[tuple[str, str]]:
+    """The KZG commitment points of one polycommit tensor (field elements as ezkl writes them)
+    under this circuit's vk, settings and SRS: ``(x, y)`` per column the tensor fills."""
+    points = _call("kzg_commit", ezkl.kzg_commit, message=list(message), vk_path=str(vk),
+                   settings_path=str(settings), srs_path=str(srs))
+    return [(str(pt.x), str(pt.y)) for pt in points]  # type: ignore[attr-defined]  # stale .pyi
+
+
+def swap_proof_commitments(proof: Path, witness: Path) -> None:
+    """Write the witness's polycommit commitments over the first points of the proof (ezkl's
+    proof-splitting step; the proof then verifies only if they were its own commitments)."""
+    _call("swap_proof_commitments", ezkl.swap_proof_commitments, proof_path=str(proof),
+          witness_path=str(witness))
 
 
 def mock(witness: Path, compiled: Path) -> bool:

@@ -356,6 +356,16 @@ class LinkClaim(BaseModel):
     hashes: list[str]
 
 
+class CommitmentLinkClaim(BaseModel):
+    """The link across one cut under ``link: polycommit``: the crossing tensors and the KZG
+    commitment points to them (64 bytes each, hex, as in both slices' proof bytes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tensors: list[str]
+    commitments: list[str]
+
+
 class SliceProof(BaseModel):
     """One slice's ezkl proof, named by the slice's circuit id."""
 
@@ -380,7 +390,7 @@ class SlicedBundle(_Bundle):
     outputs: list[OutputClaim]
     visibility: dict[str, str] = {}
     created_at: str = Field(default_factory=utcnow)
-    links: list[LinkClaim]
+    links: list[LinkClaim | CommitmentLinkClaim]
     slices: list[SliceProof]
 
     # The model's tensors are stated as in a single bundle: the same readings apply.

@@ -31,8 +31,12 @@ PUBLIC_FILES = (CARD, SETTINGS, VK, SRS)
 __all__ = ["PUBLIC_FILES", "Verdict", "ezkl_check", "load_public", "verify_bundle"]
 
 
-def load_public(circuit_dir: str | Path | CircuitDir) -> CircuitPublic:
-    """The circuit's public files, each checked against the card (a CircuitError if not)."""
+def load_public(circuit_dir: str | Path | CircuitDir,
+                also_visibility: tuple[str, ...] = ()) -> CircuitPublic:
+    """The circuit's public files, each checked against the card (a CircuitError if not).
+
+    ``also_visibility``: visibilities accepted besides the supported ones (a polycommit-linked
+    slice's ``kzgcommit`` cut tensors, which the sliced verdict checks itself)."""
     cd = circuit_dir if isinstance(circuit_dir, CircuitDir) else CircuitDir(circuit_dir)
     if not cd.path.is_dir():
         raise CircuitError(f"{cd.path}: not a circuit directory (run `zkverify build` first)")
@@ -41,7 +45,7 @@ def load_public(circuit_dir: str | Path | CircuitDir) -> CircuitPublic:
         check_files(card, {"model_sha256": cd.onnx})
     settings = cd.settings_json()
     vis = settings_visibility(settings)
-    odd = sorted(v for v in vis.values() if v not in SUPPORTED_VISIBILITY)
+    odd = sorted(v for v in vis.values() if v not in (*SUPPORTED_VISIBILITY, *also_visibility))
     if odd:
         raise CircuitError(f"{cd.settings}: visibility {odd[0]!r} is not supported by this "
                            f"verifier (only {', '.join(SUPPORTED_VISIBILITY)})")

@@ -1,4 +1,5 @@
-"""``build --slices``: cut the model, build each slice as a complete circuit, link them by hash.
+"""``build --slices``: cut the model, build each slice as a complete circuit, link them by hash
+(``link="hashed"``, the default) or by KZG commitment (``link="polycommit"``).
 
 Every slice is built by the ordinary ``build`` stage into ``slices/N`` (settings, calibration,
 compile, SRS, keys, quantization report, card), with two differences at each cut: the slice
@@ -8,6 +9,12 @@ compares them; and the slice after a cut is calibrated with exactly the previous
 output scale as its input scale (the hashes are over fixed-point field values, so the two
 slices must agree on what those values mean). The first slice's inputs and the last slice's
 outputs keep the user's visibility.
+
+Under ``link="polycommit"`` the crossing tensors are ``polycommit`` instead: each proof carries
+a KZG commitment to them in its first points, and the verifier compares the bytes. Commitments
+compare only under one SRS and one domain, so every slice is then rebuilt at the largest
+slice's logrows (with its calibrated run args), and the card records the byte range of each
+linked commitment in each slice's proof, read from ezkl's own witness for the sample input.
 """
 
 from __future__ import annotations
@@ -37,8 +44,18 @@ from ..manifest import CARD, ONNX, CircuitDir, Manifest
 from ..progress import NullProgress
 from ..sources import load_calibration, materialize_onnx, model_modules, plan
 from ..tensors import graph_signature, variables_of
-from .card import LINK_HASHED, SlicedCard, SliceRef, slice_dir
+from .card import (
+    LINK_HASHED,
+    LINK_POLYCOMMIT,
+    LINKS,
+    Link,
+    SlicedCard,
+    SliceRef,
+    slice_dir,
+)
+from .commit import Ranges, commitment_ranges, one_logrows
 from .cuts import (
+    POLYCOMMIT_ROWS_PER_ELEMENT,
     Cut,
     Graph,
     choose_cuts,
@@ -49,7 +66,7 @@ from .cuts import (
     load_graph,
 )
 
-__all__ = ["SlicedBuildResult", "build_sliced", "parse_slices"]
+__all__ = ["SlicedBuildResult", "build_sliced", "parse_link", "parse_slices"]
 
 
 @dataclass(frozen=True)
@@ -77,11 +94,23 @@ def parse_slices(value: str | int | None) -> int | str | None:
     return n
 
 
+def parse_link(value: str | None) -> Link:
+    """``--link hashed|polycommit`` (default hashed)."""
+    v = (value or LINK_HASHED).strip().lower()
+    if v == LINK_HASHED:
+        return LINK_HASHED
+    if v == LINK_POLYCOMMIT:
+        return LINK_POLYCOMMIT
+    raise UsageError(f"--link {value}: expected one of {', '.join(LINKS)}")
+
+
 def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | None = None,
                  slices: int | str | None = None, cuts: tuple[str, ...] = (),
-                 progress: NullProgress | None = None) -> SlicedBuildResult:
+                 progress: NullProgress | None = None, link: str = LINK_HASHED
+                 ) -> SlicedBuildResult:
     """Build a sliced circuit directory (see the module docstring); atomic like ``build``."""
     progress = progress or NullProgress()
+    link = parse_link(link)
     p = plan(source, config or BuildConfig())
     c = p.config
     require(*model_modules(p), "onnxruntime")
@@ -103,7 +132,7 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
         parts = stage / ".parts"
         with progress.stage("choose cuts"):
             chosen = _choose(graph, c, slices, cuts, [t.name for t in inputs],
-                             [t.name for t in outputs], parts)
+                             [t.name for t in outputs], parts, link)
         if not chosen:
             raise UsageError("--slices: one slice is the whole model; build it without --slices")
         models = extract_slices(whole, [t.name for t in inputs], [t.name for t in outputs],
@@ -111,10 +140,12 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
         samples = load_calibration(p, inputs, warn)
         n = len(models)
         results: list[BuildResult] = []
+        configs: list[BuildConfig] = []
         cal = parts / "calibration0.jsonl"
         _write_samples(cal, [t.name for t in inputs], samples)
         for i, model in enumerate(models):
-            cfg = _slice_config(c, i, n, cal, results)
+            cfg = _slice_config(c, i, n, cal, results, link)
+            configs.append(cfg)
             with progress.stage(f"slice {i + 1}/{n}"):
                 try:
                     res = build_one(model, slice_dir(stage, i), cfg)
@@ -128,8 +159,13 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
                 nxt = parts / f"calibration{i + 1}.jsonl"
                 _forward_samples(model, cal, nxt)
                 cal = nxt
+        ranges: list[Ranges] = [(None, None)] * n
+        if link == LINK_POLYCOMMIT:
+            results = one_logrows(models, configs, results, stage,
+                                  lambda i: _span(graph, chosen, i), progress)
+            ranges = commitment_ranges(results)
         _check_scales(results)
-        card = _make_card(p.name, whole, c, inputs, outputs, results, chosen)
+        card = _make_card(p.name, whole, c, inputs, outputs, results, chosen, link, ranges)
         card.save(stage / CARD)
         manifest = _make_manifest(p, whole, card, results, chosen, progress)
         CircuitDir(stage).save_manifest(manifest)
@@ -144,7 +180,7 @@ def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | 
 
 
 def _choose(graph: Graph, c: BuildConfig, slices: int | str | None, cut_names: tuple[str, ...],
-            inputs: list[str], outputs: list[str], parts: Path) -> list[Cut]:
+            inputs: list[str], outputs: list[str], parts: Path, link: Link) -> list[Cut]:
     if cut_names:
         chosen = cuts_by_tensors(graph, cut_names)
         if isinstance(slices, int) and slices != len(chosen) + 1:
@@ -155,13 +191,15 @@ def _choose(graph: Graph, c: BuildConfig, slices: int | str | None, cut_names: t
         k = c.run_args.get("logrows")
         if k is None:
             raise UsageError("--slices auto needs --max-logrows K (the largest slice allowed)")
-        return cuts_by_max_logrows(graph, int(k), _probe(graph, c, inputs, outputs, parts))
+        return cuts_by_max_logrows(graph, int(k), _probe(graph, c, inputs, outputs, parts, link))
     if slices is None:
         raise UsageError("--slices N, --slices auto or --cut TENSOR: say how to slice")
-    return choose_cuts(graph, int(slices))
+    return choose_cuts(graph, int(slices), POLYCOMMIT_ROWS_PER_ELEMENT
+                       if link == LINK_POLYCOMMIT else None)
 
 
-def _probe(graph: Graph, c: BuildConfig, inputs: list[str], outputs: list[str], parts: Path) -> Any:
+def _probe(graph: Graph, c: BuildConfig, inputs: list[str], outputs: list[str], parts: Path,
+           link: Link = LINK_HASHED) -> Any:
     """logrows_of(a, b) for cuts_by_max_logrows: gen_settings on the candidate sub-model."""
     cands = graph.cuts
     seen: dict[tuple[int, int], int] = {}
@@ -172,8 +210,8 @@ def _probe(graph: Graph, c: BuildConfig, inputs: list[str], outputs: list[str], 
             ins = inputs if a < 0 else list(cands[a].tensors)
             outs = outputs if b < 0 else list(cands[b].tensors)
             model = extract_one(graph.path, ins, outs, parts / "probe.onnx")
-            vis = {"input_visibility": c.input_visibility or "public" if a < 0 else "hashed",
-                   "output_visibility": c.output_visibility or "public" if b < 0 else "hashed",
+            vis = {"input_visibility": c.input_visibility or "public" if a < 0 else link,
+                   "output_visibility": c.output_visibility or "public" if b < 0 else link,
                    "param_visibility": c.param_visibility or "fixed"}
             settings = parts / "probe.settings.json"
             engine.gen_settings(model, settings, **{**vis, **run_args})
@@ -191,7 +229,7 @@ def _span(graph: Graph, chosen: list[Cut], i: int) -> str:
 
 
 def _slice_config(c: BuildConfig, i: int, n: int, cal: Path,
-                  done: list[BuildResult]) -> BuildConfig:
+                  done: list[BuildResult], link: Link = LINK_HASHED) -> BuildConfig:
     first, last = i == 0, i == n - 1
     run_args = dict(c.run_args)
     scales = c.calibration_scales  # the first slice: what the caller allowed
@@ -206,8 +244,8 @@ def _slice_config(c: BuildConfig, i: int, n: int, cal: Path,
     return replace(
         c,
         name=f"{c.name or 'model'}.slice{i}",
-        input_visibility=c.input_visibility if first else LINK_HASHED,
-        output_visibility=c.output_visibility if last else LINK_HASHED,
+        input_visibility=c.input_visibility if first else link,
+        output_visibility=c.output_visibility if last else link,
         calibration_data=cal,
         input_shape=c.input_shape if first else None,
         classifier=c.classifier if last else False,
@@ -262,7 +300,9 @@ def _check_scales(results: list[BuildResult]) -> None:
 
 
 def _make_card(name: str, whole: Path, c: BuildConfig, inputs: Any, outputs: Any,
-               results: list[BuildResult], chosen: list[Cut]) -> SlicedCard:
+               results: list[BuildResult], chosen: list[Cut], link: Link = LINK_HASHED,
+               ranges: list[Ranges] | None = None
+               ) -> SlicedCard:
     cards = [Card.load(r.circuit.card) for r in results]
     bounds = [[t.name for t in inputs]] + [list(x.tensors) for x in chosen] + [
         [t.name for t in outputs]]
@@ -273,7 +313,10 @@ def _make_card(name: str, whole: Path, c: BuildConfig, inputs: Any, outputs: Any
                     "param": first.visibility["param"]},
         inputs=[TensorInfo(**t.model_dump()) for t in first.inputs],
         outputs=[TensorInfo(**t.model_dump()) for t in last.outputs],
-        slices=[SliceRef(id=cd.circuit_id, inputs=bounds[i], outputs=bounds[i + 1])
+        link=link,
+        slices=[SliceRef(id=cd.circuit_id, inputs=bounds[i], outputs=bounds[i + 1],
+                         input_commitments=(ranges or [])[i][0] if ranges else None,
+                         output_commitments=(ranges or [])[i][1] if ranges else None)
                 for i, cd in enumerate(cards)],
     )
 
@@ -292,7 +335,7 @@ def _make_manifest(p: Any, whole: Path, card: SlicedCard, results: list[BuildRes
         keys={"pk_bytes": sum(int(m.keys.get("pk_bytes") or 0) for m in ms)},
         quantization=ms[-1].quantization, timings=dict(progress.timings),
         # Manifest keeps extra keys: what makes this directory sliced.
-        kind="sliced", link=LINK_HASHED, cuts=[list(x.tensors) for x in chosen],
+        kind="sliced", link=card.link, cuts=[list(x.tensors) for x in chosen],
         slices=[{"dir": f"slices/{i}", "id": ref.id, "inputs": ref.inputs,
                  "outputs": ref.outputs, "logrows": m.logrows, "num_rows": m.num_rows,
                  "pk_bytes": m.keys.get("pk_bytes"), "run_args": {

@@ -25,6 +25,10 @@ FLOAT_TYPES = {1, 10, 11, 16}  # float32, float16, float64, bfloat16 (onnx.Tenso
 # 4x28x28 output of digits28_cnn's first convolution takes 128,578 rows): a cut costs this on
 # both sides, so a small crossing tensor is worth a less even split.
 HASH_ROWS_PER_ELEMENT = 41
+# Rows per element of a tensor committed at a cut (``--link polycommit``): the tensor sits in
+# a column of its own, so a commitment adds no rows to the slice's computation (measured on
+# digits28_cnn's first cut: 95,256 rows committed against 128,184 public; see docs/DESIGN.md).
+POLYCOMMIT_ROWS_PER_ELEMENT = 0
 # A rough row count: per output element of any node (rescaling, lookups), and per two
 # multiply-accumulates of a Conv, Gemm or MatMul (ezkl lays products on two inner columns;
 # measured on digits28_mlp's Gemms: ~0.5 rows per MAC). Only used to balance slices.
@@ -136,11 +140,13 @@ def load_graph(onnx_path: Path) -> Graph:
                  tuple(nd.op_type for nd in nodes), weights, produced, tuple(cuts))
 
 
-def choose_cuts(graph: Graph, n_slices: int) -> list[Cut]:
+def choose_cuts(graph: Graph, n_slices: int, link_rows_per_element: int | None = None
+                ) -> list[Cut]:
     """``n_slices - 1`` cuts: fewest crossing tensors first, then the most even slices.
 
     A dynamic program over the usable cuts minimizes (tensors crossing in all, heaviest slice),
-    a slice's weight counting its nodes' rough rows and the hashing of its cut tensors.
+    a slice's weight counting its nodes' rough rows and the link's rows for its cut tensors
+    (``link_rows_per_element`` on each side; hashing's by default).
     """
     if n_slices < 1:
         raise UsageError("--slices: expected a positive number of slices")
@@ -157,7 +163,8 @@ def choose_cuts(graph: Graph, n_slices: int) -> list[Cut]:
     for w in graph.weights:
         prefix.append(prefix[-1] + w)
 
-    hashing = {c.position: HASH_ROWS_PER_ELEMENT * c.elements for c in graph.cuts}
+    per = HASH_ROWS_PER_ELEMENT if link_rows_per_element is None else link_rows_per_element
+    hashing = {c.position: per * c.elements for c in graph.cuts}
 
     def weight(a: int, b: int) -> int:
         return prefix[b] - prefix[a] + hashing.get(a, 0) + hashing.get(b, 0)

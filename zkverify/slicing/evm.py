@@ -4,7 +4,11 @@ that verifies every slice of a bundle in a single call and checks the links.
 ``verifySlices(bytes[] proofs, uint256[][] instances)`` calls slice i's verifier with its proof
 and instances, in slice order, then requires slice i's last M_i instances (its output hashes,
 last in ezkl's layout) to equal slice i+1's first M_i (its input hashes, first in the layout),
-M_i being the number of tensors crossing cut i. Any failure reverts: a revert is ``invalid``.
+M_i being the number of tensors crossing cut i. Under ``link: polycommit`` the links are KZG
+commitments inside the proof bytes instead: the contract requires the bytes of slice i's proof
+at its output-commitment range to equal the bytes of slice i+1's proof at its input-commitment
+range, both ranges baked in as constants from the sliced card at export (so pinned by the
+circuit id, never read from the calldata). Any failure reverts: a revert is ``invalid``.
 The verifier addresses are fixed at deployment (immutables), so a deployed SlicedVerifier
 speaks for one sliced circuit only.
 """
@@ -37,7 +41,7 @@ from ..files import write_bytes_atomic, write_json_atomic
 from ..manifest import CircuitDir
 from ..solc import Contract, compile_sources
 from ..verdict import CircuitPublic, felt_int
-from .card import SlicedCard, SlicedPublic, slice_dir
+from .card import LINK_POLYCOMMIT, SlicedCard, SlicedPublic, slice_dir
 
 CONTRACT = "SlicedVerifier"
 SIGNATURE = "verifySlices(bytes[],uint256[][])"
@@ -55,11 +59,20 @@ def sliced_source(card: SlicedCard) -> str:
     calls = "\n".join(
         f"        require(IHalo2Verifier(verifier{i}).verifyProof(proofs[{i}], instances[{i}]), "
         f"\"slice {i}\");" for i in range(n))
-    checks = "\n".join(f"        _link(instances[{i}], instances[{i + 1}], {m});"
-                       for i, m in enumerate(links))
+    if card.link == LINK_POLYCOMMIT:
+        checks = "\n".join(
+            f"        _linkCommitments(proofs[{i}], {a[0]}, proofs[{i + 1}], {b[0]}, {a[1] - a[0]});"
+            for i, (a, b) in enumerate(_ranges(card)))
+        how = "KZG commitments (polycommit) inside the proofs"
+        helper = _LINK_COMMITMENTS
+    else:
+        checks = "\n".join(f"        _link(instances[{i}], instances[{i + 1}], {m});"
+                           for i, m in enumerate(links))
+        how = "Poseidon hashes"
+        helper = _LINK_HASHES
     return f"""// SPDX-License-Identifier: MIT
 // Written by zkverify for the sliced circuit {card.circuit_id}
-// ({card.name}: {n} slices linked by Poseidon hashes of the tensors crossing each cut).
+// ({card.name}: {n} slices linked by {how} of the tensors crossing each cut).
 pragma solidity ^0.8.20;
 
 interface IHalo2Verifier {{
@@ -84,15 +97,39 @@ contract {CONTRACT} {{
         return true;
     }}
 
-    /// Slice i's output hashes (the last m instances) are slice i+1's input hashes (the first m).
-    function _link(uint256[] calldata a, uint256[] calldata b, uint256 m) private pure {{
-        require(a.length >= m && b.length >= m, "link");
-        for (uint256 j = 0; j < m; j++) {{
-            require(a[a.length - m + j] == b[j], "link");
-        }}
-    }}
+{helper}
 }}
 """
+
+
+_LINK_HASHES = """\
+    /// Slice i's output hashes (the last m instances) are slice i+1's input hashes (the first m).
+    function _link(uint256[] calldata a, uint256[] calldata b, uint256 m) private pure {
+        require(a.length >= m && b.length >= m, "link");
+        for (uint256 j = 0; j < m; j++) {
+            require(a[a.length - m + j] == b[j], "link");
+        }
+    }"""
+
+_LINK_COMMITMENTS = """\
+    /// The n bytes of proof a at offset i (slice i's output commitments) are the n bytes of
+    /// proof b at offset j (slice i+1's input commitments); offsets fixed at export.
+    function _linkCommitments(bytes calldata a, uint256 i, bytes calldata b, uint256 j,
+                              uint256 n) private pure {
+        require(a.length >= i + n && b.length >= j + n, "link");
+        require(keccak256(a[i:i + n]) == keccak256(b[j:j + n]), "link");
+    }"""
+
+
+def _ranges(card: SlicedCard) -> list[tuple[list[int], list[int]]]:
+    """Per cut: slice i's output-commitment range and slice i+1's input-commitment range."""
+    out = []
+    for a, b in zip(card.slices, card.slices[1:], strict=False):
+        if a.output_commitments is None or b.input_commitments is None:
+            raise CircuitError(f"sliced circuit {card.name!r}: a polycommit link without "
+                               "commitment ranges in its card")
+        out.append((list(a.output_commitments), list(b.input_commitments)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -126,7 +163,9 @@ def export_sliced(root: Path, out_dir: Path) -> dict[str, Any]:
     summary = {
         "contract": CONTRACT, "function": SIGNATURE, "selector": "0x" + c.selector(SIGNATURE).hex(),
         "constructor": f"constructor(address[{len(card.slices)}] verifiers)",
-        "circuit_id": card.circuit_id, "links": [len(x) for x in card.cuts],
+        "circuit_id": card.circuit_id, "link": card.link, "links": [len(x) for x in card.cuts],
+        **({"commitment_ranges": [{"output": a, "input": b} for a, b in _ranges(card)]}
+           if card.link == LINK_POLYCOMMIT else {}),
         "runtime_size": c.runtime_size, "eip170_limit": EIP170_LIMIT,
         "slices": [{"dir": str(r.out_dir), "runtime_size": r.runtime_size,
                     "deployable_on_mainnet": r.deployable_on_mainnet} for r in results],

@@ -4,6 +4,12 @@ parallel (this process, a local process pool, or Ray), then one bundle of kind `
 The chain feeds slice i+1 the *field values* of slice i's outputs (ezkl's witness ``outputs``,
 given back to ezkl as field-element hex strings), never floats: the link hashes are Poseidon
 hashes of those field values, so slice i+1 must hash exactly what slice i hashed.
+
+Under ``link: polycommit`` the witnesses are generated with each slice's vk and SRS (ezkl then
+computes the KZG commitments of the crossing tensors), and after the proofs slice i+1's
+witness is given slice i's output commitments as its input commitments and
+``swap_proof_commitments`` writes them into slice i+1's proof (ezkl's proof-splitting step: the
+proof then verifies only if they were already its own).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from .. import engine
 from ..errors import EngineError, InputError, UsageError
 from ..inputs import coerce_feed, ezkl_input, load_input_file
 from ..manifest import (
+    CommitmentLinkClaim,
     LinkClaim,
     OutputClaim,
     SlicedBundle,
@@ -32,7 +39,7 @@ from ..manifest import (
 )
 from ..proving import PROVE_FILES, Prover
 from ..verdict import decode, settings_visibility, tensor_claims
-from .card import SlicedCard, slice_dir
+from .card import LINK_POLYCOMMIT, SlicedCard, commitments_at, slice_dir
 
 __all__ = ["SlicedProver", "prove_sliced"]
 
@@ -87,6 +94,8 @@ class SlicedProver:
                 self.slice_seconds = prove_on_pool(jobs, workers)
             else:
                 self.slice_seconds = [prove_job(j) for j in jobs]
+            if self.card.link == LINK_POLYCOMMIT:
+                _swap_commitments(jobs)
             self.prove_wall_seconds = time.perf_counter() - t0
             proofs = [json.loads(Path(j.proof).read_text()) for j in jobs]
         bundle = self.bundle(proofs)
@@ -97,10 +106,12 @@ class SlicedProver:
     def _witness_chain(self, first_input: dict[str, Any], t: Path) -> list[SliceJob]:
         """gen_witness slice by slice, each fed the previous slice's output field values."""
         jobs, data = [], first_input
+        commit = self.card.link == LINK_POLYCOMMIT
         for i, p in enumerate(self.provers):
             (t / f"input{i}.json").write_text(json.dumps(data))
             try:
-                w = engine.gen_witness(t / f"input{i}.json", p.cd.compiled, t / f"witness{i}.json")
+                w = engine.gen_witness(t / f"input{i}.json", p.cd.compiled, t / f"witness{i}.json",
+                                       p.cd.vk if commit else None, p.cd.srs if commit else None)
             except EngineError as e:
                 raise EngineError(f"slice {i}: {e}") from None
             jobs.append(SliceJob(i, str(t / f"witness{i}.json"), str(p.cd.compiled), str(p.cd.pk),
@@ -111,9 +122,22 @@ class SlicedProver:
     def bundle(self, proofs: list[dict[str, Any]]) -> SlicedBundle:
         proven = [decode(p.card, p.settings, [f for col in pr["instances"] for f in col])
                   for p, pr in zip(self.provers, proofs, strict=True)]
+        refs = self.card.slices
+        links: list[LinkClaim | CommitmentLinkClaim] = []
         for i in range(len(proven) - 1):  # a broken chain is our bug, never a bundle to ship
+            if self.card.link == LINK_POLYCOMMIT:
+                out_c = commitments_at(proofs[i]["proof"], refs[i].output_commitments)
+                in_c = commitments_at(proofs[i + 1]["proof"], refs[i + 1].input_commitments)
+                if out_c is None or out_c != in_c:
+                    raise EngineError(f"slice {i + 1}'s input commitment is not slice {i}'s "
+                                      "output commitment")
+                links.append(CommitmentLinkClaim(tensors=list(refs[i].outputs),
+                                                 commitments=out_c))
+                continue
             if proven[i]["output_hashes"] != proven[i + 1]["input_hashes"]:
                 raise EngineError(f"slice {i + 1}'s input hash is not slice {i}'s output hash")
+            links.append(LinkClaim(tensors=list(refs[i].outputs),
+                                   hashes=list(proven[i]["output_hashes"])))
         for key, pv in (("inputs", proven[0]), ("outputs", proven[-1])):
             if any(abs(v) > 2 ** 53 for row in pv[f"{key}_felts"] or [] for v in row):
                 raise EngineError(f"the proven {key} exceed what a JSON number holds exactly "
@@ -129,11 +153,24 @@ class SlicedProver:
             inputs=[TensorClaim(**c) for c in inputs],
             outputs=[OutputClaim(**c) for c in outputs],
             visibility={"input": vis0["input"], "output": visn["output"], "param": vis0["param"]},
-            links=[LinkClaim(tensors=list(ref.outputs), hashes=list(proven[i]["output_hashes"]))
-                   for i, ref in enumerate(self.card.slices[:-1])],
+            links=links,
             slices=[SliceProof(circuit_id=ref.id, proof=pr)
                     for ref, pr in zip(self.card.slices, proofs, strict=True)],
         )
+
+
+def _swap_commitments(jobs: list[SliceJob]) -> None:
+    """ezkl's proof-splitting step: slice i's output commitments become slice i+1's input
+    commitments in its witness, and ``swap_proof_commitments`` writes them into its proof."""
+    for prev, job in zip(jobs, jobs[1:], strict=False):
+        w_prev = json.loads(Path(prev.witness).read_text())
+        w = json.loads(Path(job.witness).read_text())
+        w["processed_inputs"] = w_prev["processed_outputs"]
+        Path(job.witness).write_text(json.dumps(w))
+        try:
+            engine.swap_proof_commitments(Path(job.proof), Path(job.witness))
+        except EngineError as e:
+            raise EngineError(f"slice {job.index}: {e}") from None
 
 
 def prove_job(job: SliceJob) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..estimating import predict
-from ..manifest import CircuitDir, SlicedBundle
+from ..manifest import CircuitDir, LinkClaim, SlicedBundle
 from .build import SlicedBuildResult
 from .card import SlicedCard, slice_dir
 
@@ -52,8 +52,9 @@ def _table(console: Any, title: str, root: Path) -> None:
 
 def print_sliced_build(console: Any, res: SlicedBuildResult) -> None:
     card = res.card
+    how = "Poseidon-hashed" if card.link == "hashed" else "KZG-committed (polycommit)"
     console.print(f"[bold]built[/bold] {res.circuit.path}: {len(card.slices)} slices linked by "
-                  f"{card.link} boundaries (circuit id {card.circuit_id[:16]}…)")
+                  f"{how} boundaries (circuit id {card.circuit_id[:16]}…)")
     for i, cut in enumerate(res.cuts):
         console.print(f"  cut {i}: {', '.join(cut)}")
     _table(console, f"slices of {card.name}", res.circuit.path)
@@ -90,4 +91,6 @@ def inspect_sliced_bundle(path: Path, console: Any, as_json: bool) -> None:
                   f"{len(b.slices)} slice proofs ({size / 1e3:.1f} kB), prediction {b.prediction}, "
                   f"proof hash {b.proof_hash()}")
     for i, link in enumerate(b.links):
-        console.print(f"  link {i}: {', '.join(link.tensors)} = {link.hashes[0][:16]}…")
+        what = (f"hash {link.hashes[0][:16]}…" if isinstance(link, LinkClaim)
+                else f"commitment {link.commitments[0][:16]}…")
+        console.print(f"  link {i}: {', '.join(link.tensors)} = {what}")

@@ -3,7 +3,10 @@
 
 Each slice's proof is checked exactly as a single bundle's proof is (proof object, instance
 layout, params hashes, the proof itself); on top of that, slice i's output hashes must equal
-slice i+1's input hashes (the link: the slices were computed one from the other), the model's
+slice i+1's input hashes (the link: the slices were computed one from the other) or, under
+``link: polycommit``, the KZG commitment points at slice i's output range of its proof bytes
+must equal those at slice i+1's input range, both ranges read from the sliced card (pinned by
+the circuit id), never from the bundle (ezkl's ``split`` field, if present, must agree), the model's
 inputs are claimed against the first slice's instances and its outputs against the last
 slice's. Every failure names the slice or link that gave it away (``slices[1].proof``,
 ``links[0]``).
@@ -28,7 +31,7 @@ from ..verdict import (
     sliced_proof_hash,
     summary_prediction,
 )
-from .card import SlicedCard, SlicedPublic
+from .card import LINK_POLYCOMMIT, POINT_BYTES, SlicedCard, SlicedPublic, commitments_at
 
 SLICED_KEYS = {"format", "kind", "zkverify_version", "ezkl_version", "circuit", "inputs",
                "outputs", "visibility", "created_at", "links", "slices"}
@@ -66,7 +69,7 @@ def decide_sliced(public: CircuitPublic | SlicedPublic, raw: dict[str, Any], che
                                         f"({raw.get('visibility')} != {card.visibility})")
         proofs, proven = _check_slices(raw["slices"], public)
         proof_hash = sliced_proof_hash(proofs)
-        _check_links(raw["links"], public, proven)
+        _check_links(raw["links"], public, proven, proofs)
         first, last = public.slices[0].card, public.slices[-1].card
         check_entries(raw["inputs"], "inputs", first.input_tensors(), proven[0], None, False)
         check_entries(raw["outputs"], "outputs", last.output_tensors(), proven[-1],
@@ -168,8 +171,11 @@ def _check_slices(entries: list[Any], public: SlicedPublic
                                               "swapped, missing or foreign)")
         if not isinstance(e["proof"], dict):
             raise Invalid(f"{at}.proof", f"{at}.proof: expected ezkl's proof object")
+        obj = e["proof"]
+        if public.card.link == LINK_POLYCOMMIT:
+            obj = _check_split(obj, ref.output_commitments, at)
         try:
-            flat = _check_proof_object(e["proof"])
+            flat = _check_proof_object(obj)
             p = decode(public.slices[i].card, public.slices[i].settings, flat)
         except Invalid as err:
             raise Invalid(f"{at}.{err.field}", f"{at}: {err.reason}") from None
@@ -184,9 +190,26 @@ def _check_slices(entries: list[Any], public: SlicedPublic
     return proofs, proven
 
 
-def _check_links(links: list[Any], public: SlicedPublic, proven: list[dict[str, Any]]) -> None:
+def _check_split(proof: dict[str, Any], out_range: list[int] | None, at: str) -> dict[str, Any]:
+    """ezkl writes ``split`` (where its output commitments sit, in points) into a polycommit
+    proof. It is never read: it must be null or exactly what the card says, and the proof
+    object is then checked without it."""
+    split = proof.get("split")
+    want = None if out_range is None else {"start": out_range[0] // POINT_BYTES,
+                                           "end": out_range[1] // POINT_BYTES}
+    if split is not None and split != want:
+        raise Invalid(f"{at}.proof.split", f"{at}.proof.split: {split} is not where this slice's "
+                                           f"output commitments are ({want})")
+    return {**proof, "split": None}
+
+
+def _check_links(links: list[Any], public: SlicedPublic, proven: list[dict[str, Any]],
+                 proofs: list[dict[str, Any]] | None = None) -> None:
     """S5-S6: slice i's output hashes are slice i+1's input hashes (in the field, exactly), and
     the bundle's links state exactly those tensors and hashes."""
+    if public.card.link == LINK_POLYCOMMIT:
+        _check_commitment_links(links, public, proofs or [])
+        return
     n = len(public.slices)
     for i in range(n - 1):
         out_h, in_h = proven[i]["output_hashes"], proven[i + 1]["input_hashes"]
@@ -205,6 +228,34 @@ def _check_links(links: list[Any], public: SlicedPublic, proven: list[dict[str, 
         if link["hashes"] != proven[i]["output_hashes"]:
             raise Invalid(f"{at}.hashes", f"{at}.hashes: not the hashes in slice {i}'s and slice "
                                           f"{i + 1}'s proofs")
+
+
+def _check_commitment_links(links: list[Any], public: SlicedPublic,
+                            proofs: list[dict[str, Any]]) -> None:
+    """S5-S6 under polycommit: at the byte ranges the card gives (never the bundle), slice i's
+    output commitments are slice i+1's input commitments, and the links state exactly those."""
+    refs = public.card.slices
+    n = len(refs)
+    points = []
+    for i in range(n - 1):
+        out_c = commitments_at(proofs[i]["proof"], refs[i].output_commitments)
+        in_c = commitments_at(proofs[i + 1]["proof"], refs[i + 1].input_commitments)
+        if out_c is None or in_c is None or out_c != in_c:
+            raise Invalid(f"links[{i}]", f"links[{i}]: slice {i + 1}'s input commitment is not "
+                                         f"slice {i}'s output commitment (the slice proofs were "
+                                         "not computed one from the other)")
+        points.append(out_c)
+    if len(links) != n - 1:
+        raise Invalid("links", f"links: expected {n - 1} links, one per cut (got {len(links)})")
+    for i, (link, tensors) in enumerate(zip(links, public.card.cuts, strict=True)):
+        at = f"links[{i}]"
+        if not isinstance(link, dict) or set(link) != {"tensors", "commitments"}:
+            raise Invalid(at, f"{at}: expected {{\"tensors\", \"commitments\"}}")
+        if link["tensors"] != tensors:
+            raise Invalid(f"{at}.tensors", f"{at}.tensors: expected {tensors}")
+        if link["commitments"] != points[i]:
+            raise Invalid(f"{at}.commitments", f"{at}.commitments: not the commitments in slice "
+                                               f"{i}'s and slice {i + 1}'s proofs")
 
 
 def _check_proofs(proofs: list[dict[str, Any]], public: SlicedPublic, check: ProofCheck) -> None:
