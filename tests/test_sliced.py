@@ -46,9 +46,9 @@ def model(tmp_path_factory: pytest.TempPathFactory, _cache_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sliced(model: Path, tmp_path_factory: pytest.TempPathFactory) -> SlicedBuildResult:
-    """tiny_mlp (Gemm, Relu, Gemm) in two slices; do not modify it."""
+    """tiny_mlp (Gemm, Relu, Gemm) in two slices linked by hash; do not modify it."""
     return build_sliced(model, tmp_path_factory.mktemp("sliced") / "c", tiny_config(name="tiny"),
-                        slices=2)
+                        slices=2, link="hashed")
 
 
 @pytest.fixture(scope="module")

@@ -170,14 +170,14 @@ def build_options(f: Callable[..., Any]) -> Callable[..., Any]:
                    "ONNX source needs a symbolic batch axis (sized through ezkl's variables).")
 @click.option("--slices", metavar="N|auto",
               help="Cut the model into N consecutive slices (fewest tensors crossing each cut), "
-                   "proved separately and linked by hash; auto: the fewest slices that keep "
+                   "proved separately and linked (--link); auto: the fewest slices that keep "
                    "each at or under --max-logrows.")
 @click.option("--cut", "cuts", multiple=True, metavar="TENSOR",
               help="Cut right after the node making TENSOR (repeatable, in graph order).")
 @click.option("--link", type=click.Choice(["hashed", "polycommit"]),
-              help="How slices are linked: Poseidon hashes as public instances (hashed, the "
-                   "default; each slice keeps its logrows) or KZG commitments inside the proofs "
-                   "(polycommit; smaller keys, every slice at one logrows).")
+              help="How slices are linked: KZG commitments inside the proofs (polycommit, the "
+                   "default: small keys, every slice at one logrows) or Poseidon hashes as public "
+                   "instances (hashed: each slice keeps its logrows, larger keys).")
 def build(source: str, out: Path, calibration_data: Path | None, input_visibility: str | None,
           output_visibility: str | None, param_visibility: str | None, srs_file: Path | None,
           fetch_srs: bool, name: str | None, classifier_output: tuple[str, ...], regressor: bool,
@@ -211,10 +211,11 @@ def build(source: str, out: Path, calibration_data: Path | None, input_visibilit
         raise UsageError("--link: only with --slices or --cut (it says how slices are linked)")
     if slices is not None or cuts:
         from .slicing.build import build_sliced, parse_slices
+        from .slicing.card import DEFAULT_LINK
         from .slicing.report import print_sliced_build
 
         sres = build_sliced(source, out, cfg, parse_slices(slices), cuts, for_terminal(as_json),
-                            link=link or "hashed")
+                            link=link or DEFAULT_LINK)
         if as_json:
             emit_json({"circuit_dir": str(out), "warnings": sres.warnings, "cuts": sres.cuts,
                        "manifest": sres.manifest.model_dump(mode="json")})

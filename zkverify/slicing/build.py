@@ -1,8 +1,8 @@
-"""``build --slices``: cut the model, build each slice as a complete circuit, link them by hash
-(``link="hashed"``, the default) or by KZG commitment (``link="polycommit"``).
+"""``build --slices``: cut the model, build each slice as a complete circuit, link them by KZG
+commitment (``link="polycommit"``, the default) or by hash (``link="hashed"``).
 
 Every slice is built by the ordinary ``build`` stage into ``slices/N`` (settings, calibration,
-compile, SRS, keys, quantization report, card), with two differences at each cut: the slice
+compile, SRS, keys, quantization report, card), with two differences at each cut (hashed): the slice
 before it makes its crossing tensors ``hashed`` outputs and the slice after it takes them as
 ``hashed`` inputs, so each proof exposes one Poseidon hash per crossing tensor and a verifier
 compares them; and the slice after a cut is calibrated with exactly the previous slice's
@@ -45,6 +45,7 @@ from ..progress import NullProgress
 from ..sources import load_calibration, materialize_onnx, model_modules, plan
 from ..tensors import graph_signature, variables_of
 from .card import (
+    DEFAULT_LINK,
     LINK_HASHED,
     LINK_POLYCOMMIT,
     LINKS,
@@ -95,8 +96,8 @@ def parse_slices(value: str | int | None) -> int | str | None:
 
 
 def parse_link(value: str | None) -> Link:
-    """``--link hashed|polycommit`` (default hashed)."""
-    v = (value or LINK_HASHED).strip().lower()
+    """``--link hashed|polycommit`` (default polycommit)."""
+    v = (value or DEFAULT_LINK).strip().lower()
     if v == LINK_HASHED:
         return LINK_HASHED
     if v == LINK_POLYCOMMIT:
@@ -106,7 +107,7 @@ def parse_link(value: str | None) -> Link:
 
 def build_sliced(source: str | Path, out_dir: str | Path, config: BuildConfig | None = None,
                  slices: int | str | None = None, cuts: tuple[str, ...] = (),
-                 progress: NullProgress | None = None, link: str = LINK_HASHED
+                 progress: NullProgress | None = None, link: str = DEFAULT_LINK
                  ) -> SlicedBuildResult:
     """Build a sliced circuit directory (see the module docstring); atomic like ``build``."""
     progress = progress or NullProgress()

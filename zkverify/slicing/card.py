@@ -33,10 +33,13 @@ SLICES_DIR = "slices"
 LINK_HASHED: Literal["hashed"] = "hashed"
 LINK_POLYCOMMIT: Literal["polycommit"] = "polycommit"
 LINKS = (LINK_HASHED, LINK_POLYCOMMIT)
+# What `build --slices` links with unless told: polycommit measured clearly better on memory,
+# keys, setup and gas (docs/DESIGN.md). A card without a `link` field is hashed (the first format).
+DEFAULT_LINK: Literal["polycommit"] = LINK_POLYCOMMIT
 Link = Literal["hashed", "polycommit"]
 POINT_BYTES = 64  # a G1 point in ezkl's EVM transcript: x and y, 32 bytes each, big-endian
 
-__all__ = ["LINKS", "LINK_HASHED", "LINK_POLYCOMMIT", "POINT_BYTES", "SLICED_CARD_FORMAT",
+__all__ = ["DEFAULT_LINK", "LINKS", "LINK_HASHED", "LINK_POLYCOMMIT", "POINT_BYTES", "SLICED_CARD_FORMAT",
            "SliceRef", "SlicedCard", "SlicedPublic", "commitments_at", "is_sliced",
            "load_sliced_public", "slice_dir"]
 
