@@ -1,6 +1,6 @@
 """Proven accuracy on the digits test split (450 samples): wall time per chunk size and workers.
 
-    python benchmarks/evaluation.py [CHUNK ...]
+    python benchmarks/evaluation.py [CHUNK ...] [--workers=1,2]
 
 For each chunk size C: `zkverify evaluate circuits/digits_mlp.toml` (calibrated default), then
 `prove --data --labels` with 1 and 2 workers, `verify`; the proven accuracy is compared with the
@@ -40,7 +40,7 @@ def float_accuracy() -> float:
     return float((pred == np.load(Y).reshape(-1)).mean())
 
 
-def main(chunks: list[int]) -> None:
+def main(chunks: list[int], worker_counts: tuple[int, ...] = (1, 2)) -> None:
     from zkverify.evaluation import build_evaluation, prove_evaluation
     from zkverify.verifying import verify_bundle
 
@@ -55,7 +55,7 @@ def main(chunks: list[int]) -> None:
             row = {"chunk_size": c, "build_seconds": round(time.perf_counter() - t0, 1),
                    "logrows": res.manifest.logrows, "num_rows": res.manifest.num_rows,
                    "pk_bytes": (cd / "pk.key").stat().st_size}
-            for workers in (1, 2):
+            for workers in worker_counts:
                 out = work / f"ev-{c}-{workers}.json"
                 t0 = time.perf_counter()
                 b = prove_evaluation(cd, X, Y, out, workers=workers)
@@ -101,4 +101,7 @@ def write(rows: list[dict], in_circuit: float) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [16, 32])
+    args = [a for a in sys.argv[1:] if not a.startswith("--workers=")]
+    counts = next((tuple(int(x) for x in a.split("=", 1)[1].split(","))
+                   for a in sys.argv[1:] if a.startswith("--workers=")), (1, 2))
+    main([int(a) for a in args] or [16, 32], counts)

@@ -37,6 +37,7 @@ from .quantize import QuantizationReport, measure
 from .sources import (
     RANDOM_SAMPLES,
     _Plan,
+    declared_classifiers,
     load_calibration,
     materialize_onnx,
     model_modules,
@@ -116,6 +117,7 @@ def build(source: str | Path, out_dir: str | Path, config: BuildConfig | None = 
             p, inputs = materialize_onnx(p, cd.onnx)
             c = p.config
         _, graph_outputs = graph_signature(cd.onnx, variables_of(c.run_args))
+        declared_classifiers(c, [o.name for o in graph_outputs])  # before any ezkl work
         samples = load_calibration(p, inputs, warn)
         cal_path = stage / "calibration.json"
         write_json_atomic(cal_path, feed_rows(samples), indent=None)

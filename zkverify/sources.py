@@ -129,10 +129,9 @@ def check_onnx(path: Path) -> None:
         raise ModelError(f"{path}: not a valid ONNX model ({str(e).splitlines()[0][:120]})") from None
 
 
-def output_rules(c: BuildConfig, outputs: list[Tensor], warn: list[str]) -> list[str]:
-    """Each output's prediction rule: "argmax" only where the user or the spec declared class
-    scores (``--classifier NAME``; ``classifier = true`` for a one-output model), never guessed."""
-    names = [o.name for o in outputs]
+def declared_classifiers(c: BuildConfig, names: list[str]) -> list[str]:
+    """The outputs declared as class scores, checked against the model's output names (build
+    calls it before any ezkl work, so a wrong name costs nothing)."""
     declared = list(c.classifier_outputs)
     if c.classifier_output is not None:
         declared.append(c.classifier_output)
@@ -141,11 +140,19 @@ def output_rules(c: BuildConfig, outputs: list[Tensor], warn: list[str]) -> list
             raise UsageError(f"--classifier {d}: no such output (the model's outputs: "
                              f"{', '.join(names)})")
     if c.classifier and not declared:
-        if len(outputs) != 1:
-            raise UsageError(f"the model has {len(outputs)} outputs ({', '.join(names)}): say "
+        if len(names) != 1:
+            raise UsageError(f"the model has {len(names)} outputs ({', '.join(names)}): say "
                              f"which hold class scores with --classifier NAME (or classifier = "
                              f"[\"NAME\"] in the spec)")
-        declared = names
+        declared = list(names)
+    return declared
+
+
+def output_rules(c: BuildConfig, outputs: list[Tensor], warn: list[str]) -> list[str]:
+    """Each output's prediction rule: "argmax" only where the user or the spec declared class
+    scores (``--classifier NAME``; ``classifier = true`` for a one-output model), never guessed."""
+    names = [o.name for o in outputs]
+    declared = declared_classifiers(c, names)
     if c.classifier is None and not declared:
         for o in outputs:
             if o.size > 1 and not o.integral:
