@@ -546,17 +546,20 @@ def test_slices_auto_picks_the_fewest_cuts_that_fit(model: Path, tmp_path: Path)
 
 
 @pytest.mark.ray
-def test_prove_on_ray_is_the_same_chain(sliced: SlicedBuildResult, bundles: tuple[Path, Path],
-                                        tmp_path: Path) -> None:
-    """The slices as Ray tasks (files through the object store): the same instances, valid."""
+def test_prove_on_ray_is_the_same_chain(sliced_poly: SlicedBuildResult,
+                                        poly_bundles: tuple[Path, Path], tmp_path: Path) -> None:
+    """The slices as Ray tasks (files through the object store), on the default link
+    (polycommit, whose commitments are swapped after the proofs come back): the same
+    instances and the same link commitments as a local run, valid."""
     pytest.importorskip("ray")
     src = write_input(tmp_path / "a.json", [0.5, -0.25, 0.75, 0.1])
-    b = prove_sliced(sliced.circuit.path, src, tmp_path / "ray.json", workers=2,
+    b = prove_sliced(sliced_poly.circuit.path, src, tmp_path / "ray.json", workers=2,
                      ray_address="local")
-    local = SlicedBundle.load(bundles[0])
+    local = SlicedBundle.load(poly_bundles[0])
     assert [s.proof["instances"] for s in b.slices] == [s.proof["instances"]
                                                         for s in local.slices]
-    assert verify_bundle(sliced.circuit.path, tmp_path / "ray.json").valid
+    assert b.links == local.links
+    assert verify_bundle(sliced_poly.circuit.path, tmp_path / "ray.json").valid
 
 
 def test_json_outputs_follow_the_documented_schemas(sliced: SlicedBuildResult,
