@@ -217,17 +217,7 @@ def _check_links(links: list[Any], public: SlicedPublic, proven: list[dict[str, 
             raise Invalid(f"links[{i}]", f"links[{i}]: slice {i + 1}'s input hash is not slice "
                                          f"{i}'s output hash (the slice proofs were not computed "
                                          "one from the other)")
-    if len(links) != n - 1:
-        raise Invalid("links", f"links: expected {n - 1} links, one per cut (got {len(links)})")
-    for i, (link, tensors) in enumerate(zip(links, public.card.cuts, strict=True)):
-        at = f"links[{i}]"
-        if not isinstance(link, dict) or set(link) != {"tensors", "hashes"}:
-            raise Invalid(at, f"{at}: expected {{\"tensors\", \"hashes\"}}")
-        if link["tensors"] != tensors:
-            raise Invalid(f"{at}.tensors", f"{at}.tensors: expected {tensors}")
-        if link["hashes"] != proven[i]["output_hashes"]:
-            raise Invalid(f"{at}.hashes", f"{at}.hashes: not the hashes in slice {i}'s and slice "
-                                          f"{i + 1}'s proofs")
+    _check_link_claims(links, public, "hashes", [proven[i]["output_hashes"] for i in range(n - 1)])
 
 
 def _check_commitment_links(links: list[Any], public: SlicedPublic,
@@ -245,17 +235,25 @@ def _check_commitment_links(links: list[Any], public: SlicedPublic,
                                          f"slice {i}'s output commitment (the slice proofs were "
                                          "not computed one from the other)")
         points.append(out_c)
+    _check_link_claims(links, public, "commitments", points)
+
+
+def _check_link_claims(links: list[Any], public: SlicedPublic, field: str,
+                       proven: list[Any]) -> None:
+    """S6: the bundle states one link per cut, exactly its tensors and, under ``field``
+    (hashes or commitments), exactly what the slice proofs hold there."""
+    n = len(public.slices)
     if len(links) != n - 1:
         raise Invalid("links", f"links: expected {n - 1} links, one per cut (got {len(links)})")
     for i, (link, tensors) in enumerate(zip(links, public.card.cuts, strict=True)):
         at = f"links[{i}]"
-        if not isinstance(link, dict) or set(link) != {"tensors", "commitments"}:
-            raise Invalid(at, f"{at}: expected {{\"tensors\", \"commitments\"}}")
+        if not isinstance(link, dict) or set(link) != {"tensors", field}:
+            raise Invalid(at, f"{at}: expected {{\"tensors\", \"{field}\"}}")
         if link["tensors"] != tensors:
             raise Invalid(f"{at}.tensors", f"{at}.tensors: expected {tensors}")
-        if link["commitments"] != points[i]:
-            raise Invalid(f"{at}.commitments", f"{at}.commitments: not the commitments in slice "
-                                               f"{i}'s and slice {i + 1}'s proofs")
+        if link[field] != proven[i]:
+            raise Invalid(f"{at}.{field}", f"{at}.{field}: not the {field} in slice {i}'s and "
+                                           f"slice {i + 1}'s proofs")
 
 
 def _check_proofs(proofs: list[dict[str, Any]], public: SlicedPublic, check: ProofCheck) -> None:
