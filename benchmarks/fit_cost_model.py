@@ -159,6 +159,43 @@ def measure_gas() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def dense_floors(path: Path = ROOT / "benchmarks" / "results" / "sliced.json") -> dict:
+    """Floors of peak memory (per pk byte) and of prove and setup time (per pk byte times the
+    fraction of rows used), from the dense circuits of the sliced benchmark (every slice and
+    whole circuit there uses most of its rows): the smallest ratio over its configurations, so
+    load on the machine (which only adds time) cannot raise it. Memory is not scaled by the
+    rows used: the whole pk is in memory however sparse the circuit."""
+    try:
+        runs = json.loads(path.read_text())["runs"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    ratios: dict[str, list[float]] = {"peak_memory_bytes": [], "prove_seconds": [],
+                                      "setup_seconds": []}
+    logrows, seen = 0, []
+    for spec, run in runs.items():
+        for row in run["rows"]:
+            p1 = row.get("prove_workers_1") or {}
+            if p1.get("rc") != 0 or not row.get("pk_bytes_total"):
+                continue
+            total, largest = row["pk_bytes_total"], row["pk_bytes_largest"]
+            fill = sum(row["rows"]) / sum(2 ** k for k in row["logrows"])
+            prove = sum(p1.get("slice_prove_seconds") or [p1.get("prove_seconds") or 0])
+            ratios["peak_memory_bytes"].append(p1["peak_rss_bytes"] / largest)
+            if prove:
+                ratios["prove_seconds"].append(prove / (total * fill))
+            if row.get("setup_seconds"):
+                ratios["setup_seconds"].append(row["setup_seconds"] / (total * fill))
+            logrows = max(logrows, *row["logrows"])
+            seen.append(f"{spec}/{row['config']}")
+    if not seen:
+        return {}
+    names = {"peak_memory_bytes": "peak_memory_bytes_per_pk_byte",
+             "prove_seconds": "prove_seconds_per_used_pk_byte",
+             "setup_seconds": "setup_seconds_per_used_pk_byte"}
+    return {**{names[t]: float(f"{min(v):.4g}") for t, v in ratios.items() if v},
+            "max_logrows": logrows, "from": seen}
+
+
 def fit() -> None:
     from zkverify.estimating import TARGETS, features
 
@@ -179,8 +216,10 @@ def fit() -> None:
     gas_pts = gas_pts or [(n, 2, v) for n, v in NOTES_GAS]
     A = np.asarray([[1.0, n, c] for n, c, _ in gas_pts])
     g, *_ = np.linalg.lstsq(A, np.asarray([float(v) for *_, v in gas_pts]), rcond=None)
+    fitted = [int(r["settings"]["run_args"]["logrows"]) for r in runs]
     model = {"format": "zkverify.cost-model/1", "machine": data["machine"],
-             "fitted_on_runs": len(runs), "targets": targets,
+             "fitted_on_runs": len(runs), "fitted_logrows": [min(fitted), max(fitted)],
+             "targets": targets, "dense_floors": dense_floors(),
              "gas": {"intercept": round(float(g[0])), "per_instance": round(float(g[1]), 2),
                      "per_inner_col": round(float(g[2])), "points": len(gas_pts)}}
     MODEL.write_text(json.dumps(model, indent=2) + "\n")

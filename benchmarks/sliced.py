@@ -1,16 +1,22 @@
 """Whole circuit vs sliced (2, 4, 8 slices) on a model too big for a small circuit, in one run.
 
 The model is circuits/digits28_cnn.toml (28x28 digits, three convolutions, logrows 18 whole)
-or, with ``--spec digits28_mlp``, circuits/digits28_mlp.toml (an MLP 784-256-256-128-10 whose
-activations, and so its links, are small).
+or, with ``--spec digits28_mlp``, circuits/digits28_mlp.toml (an MLP 784-128-384-128-384-128-10
+whose activations, and so its links, are small), or ``--spec digits28_deep`` (a 24-layer MLP,
+logrows 22 whole: too big to prove whole on 24 GiB, run with ``--no-whole``).
 Each configuration is built, proved with 1 and 2 workers, verified with ezkl and on the
 in-process EVM, every command in its own process through the CLI (what a user runs), so the
 peak memory of the largest process (``ru_maxrss`` of the command and everything it waited for)
 is measured per command.
 
     python benchmarks/sliced.py [--spec digits28_cnn] [--slices 2,4,8] [--samples 8] [--no-gas]
-                                [--no-whole] [--link hashed|polycommit]
-                                [--out benchmarks/results/sliced.json]
+                                [--no-whole] [--link hashed|polycommit] [--max-logrows K]
+                                [--workers 1,2] [--out benchmarks/results/sliced.json]
+
+``--slices auto --max-logrows K`` lets the build pick the fewest cuts that keep every slice at
+or under logrows K. ``--no-whole`` skips building and proving the whole circuit (a model too
+big to prove whole here): ``zkverify estimate`` on the whole model then records its logrows,
+rows and predicted cost instead (``whole_estimate``), with the peak RSS of that estimate.
 
 ``--link polycommit`` builds the slices with ``--link polycommit``; its rows are named
 ``N-slices-polycommit`` and kept next to the hashed ``N-slices`` rows in the same run.
@@ -66,7 +72,7 @@ def slice_dirs(circuit: Path) -> list[Path]:
 
 
 def one(name: str, spec: Path, sample: Path, circuit: Path, build_args: list[str], work: Path,
-        gas: bool) -> dict[str, Any]:
+        gas: bool, worker_counts: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
     print(f"[{name}] build", flush=True)
     b = measured("build", str(spec), "-o", str(circuit), "--json", *build_args)
     if b["rc"] != 0:
@@ -84,7 +90,7 @@ def one(name: str, spec: Path, sample: Path, circuit: Path, build_args: list[str
         "pk_bytes_largest": max((d / "pk.key").stat().st_size for d in dirs),
         "input_scales": [m["run_args"].get("input_scale") for m in manifests],
     }
-    for workers in (1, 2):
+    for workers in worker_counts:
         print(f"[{name}] prove --workers {workers}", flush=True)
         bundle = work / f"{name}-w{workers}.proof.json"
         extra = ["--workers", str(workers)] if len(dirs) > 1 else []
@@ -98,7 +104,7 @@ def one(name: str, spec: Path, sample: Path, circuit: Path, build_args: list[str
             "slice_prove_seconds": (p["json"] or {}).get("slice_prove_seconds"),
             "peak_rss_bytes": p["peak_rss_bytes"], "prediction": (p["json"] or {}).get(
                 "prediction")}
-    bundle = work / f"{name}-w1.proof.json"
+    bundle = work / f"{name}-w{worker_counts[0]}.proof.json"
     row["proof_bytes"] = bundle.stat().st_size if bundle.is_file() else None
     print(f"[{name}] verify", flush=True)
     v = measured("verify", str(circuit), str(bundle), "--json")
@@ -124,6 +130,9 @@ def main() -> None:
     ap.add_argument("--no-whole", action="store_true")
     ap.add_argument("--link", choices=["hashed", "polycommit"], default="hashed",
                     help="how the slices are linked (build --link)")
+    ap.add_argument("--max-logrows", type=int,
+                    help="build --max-logrows K (with --slices auto: the largest slice allowed)")
+    ap.add_argument("--workers", default="1,2", help="worker counts to prove with")
     ap.add_argument("--work", type=Path, help="keep circuits here (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sliced.json")
     a = ap.parse_args()
@@ -134,6 +143,9 @@ def main() -> None:
     cal = work / "calibration.npy"
     np.save(cal, np.load(data / f"{a.spec}_calibration.npy")[: a.samples])
     common = ["--calibration-data", str(cal)]
+    if a.max_logrows:
+        common += ["--max-logrows", str(a.max_logrows)]
+    worker_counts = tuple(int(w) for w in a.workers.split(",") if w)
     configs: list[tuple[str, list[str]]] = [] if a.no_whole else [("whole", [])]
     suffix, link = ("", []) if a.link == "hashed" else ("-polycommit", ["--link", a.link])
     configs += [(f"{n}-slices{suffix}", ["--slices", n, *link]) for n in a.slices.split(",") if n]
@@ -144,6 +156,13 @@ def main() -> None:
                    f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
                    f"Python {platform.python_version()}",
         "rows": []}
+    if a.no_whole:  # what the whole circuit would cost, from its settings (no keys)
+        print("[whole] estimate", flush=True)
+        e = measured("estimate", str(spec), "--json", "--calibration-data", str(cal))
+        result["whole_estimate"] = {**(e["json"] or {}), "rc": e["rc"],
+                                    "wall_seconds": e["wall_seconds"],
+                                    "estimate_peak_rss_bytes": e["peak_rss_bytes"]}
+        print(f"[whole] {json.dumps(result['whole_estimate'])}", flush=True)
     try:  # keep what an earlier run measured for configurations not run again
         earlier = json.loads(a.out.read_text())["runs"][a.spec]["rows"]
     except (OSError, ValueError, KeyError):
@@ -151,7 +170,7 @@ def main() -> None:
     result["rows"] = [r for r in earlier if r["config"] not in {n for n, _ in configs}]
     for name, extra in configs:
         row = one(name, spec, data / f"{a.spec}_input.json", work / name, common + extra, work,
-                  not a.no_gas)
+                  not a.no_gas, worker_counts)
         result["rows"].append(row)
         whole = next((r for r in result["rows"] if r["config"] == "whole"), None)
         if whole and "prove_workers_1" in whole:

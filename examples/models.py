@@ -62,3 +62,19 @@ def digits28_mlp() -> nn.Module:
     return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 384), nn.ReLU(),
                          nn.Linear(384, 128), nn.ReLU(), nn.Linear(128, 384), nn.ReLU(),
                          nn.Linear(384, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def digits28_deep() -> nn.Module:
+    """28x28 digits, a deep MLP 784-160-416-(21 x 416)-10: about 2.3 million rows, logrows 22
+    as one circuit (tens of GiB to prove, more than this machine has), while no layer needs more
+    than logrows 17: the model that proves only sliced (benchmarks/sliced.py --spec
+    digits28_deep)."""
+    layers: list[nn.Module] = [nn.Linear(784, 160), nn.ReLU(), nn.Linear(160, 416), nn.ReLU()]
+    for _ in range(21):
+        layers += [nn.Linear(416, 416), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(416, 10))
+    for m in model:  # He initialization: torch's default shrinks the signal through 24 layers
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+    return model

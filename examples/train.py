@@ -38,7 +38,7 @@ def data(name: str) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
     return d.data.astype(np.float32), d.target, (1, 30)
 
 
-def train(name: str, epochs: int = 300) -> dict[str, float]:
+def train(name: str, epochs: int = 300, lr: float = 0.01) -> dict[str, float]:
     torch.manual_seed(0)
     x, y, shape = data(name)
     xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
@@ -46,7 +46,7 @@ def train(name: str, epochs: int = 300) -> dict[str, float]:
         mu, sd = xtr.mean(0), xtr.std(0) + 1e-6
         xtr, xte = (xtr - mu) / sd, (xte - mu) / sd
     model = getattr(models, name)()
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
     xt = torch.tensor(xtr).reshape(-1, *shape[1:])
     yt = torch.tensor(ytr, dtype=torch.long)
     for _ in range(epochs):
@@ -73,6 +73,7 @@ def main() -> None:
         print(name, train(name))
     print("digits28_cnn", train("digits28_cnn", epochs=60))
     print("digits28_mlp", train("digits28_mlp", epochs=100))
+    print("digits28_deep", train("digits28_deep", epochs=60, lr=3e-4))
 
 
 if __name__ == "__main__":

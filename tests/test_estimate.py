@@ -71,3 +71,36 @@ def test_estimate_cli_runs_no_key_setup(tiny_circuit: CircuitDir, tmp_path: Path
     assert res.exit_code == 0
     assert res.output.splitlines()[0].startswith(f"m: logrows {data['logrows']} (")
     assert "predicted verifyProof gas" in res.output
+
+
+def test_a_dense_circuit_beyond_the_fit_is_not_predicted_to_fit_in_memory(
+        tiny_circuit: CircuitDir) -> None:
+    """The fit only saw small circuits (~300 MB, flat in logrows); a dense logrows-22 circuit
+    (digits28_deep whole: 2,212,756 rows) must not be predicted to prove in half a GB. Its
+    memory, prove and setup time are at least the per-pk-byte floors measured on dense
+    circuits, and the estimate says it is extrapolated; a sparse circuit keeps the fit's
+    figures (the floors scale with the rows used)."""
+    settings = json.loads(json.dumps(tiny_circuit.settings_json()))
+    assert predict(settings).extrapolated is False
+    sparse = json.loads(json.dumps(settings))
+    sparse["run_args"].update(logrows=15, num_inner_cols=2)
+    sparse["num_rows"] = 2_852  # digits_mlp: 3.7 s measured, a dense floor would say 11 s
+    assert predict(sparse).prove_seconds < 6
+    settings["run_args"].update(logrows=22, num_inner_cols=2)
+    settings["num_rows"] = 2_212_756
+    est = predict(settings)
+    floors = cost_model()["dense_floors"]
+    assert est.extrapolated is True
+    assert est.peak_memory_bytes >= floors["peak_memory_bytes_per_pk_byte"] * est.pk_bytes
+    assert est.peak_memory_bytes > 24 * 2**30  # more than this machine has
+    used = 2_212_756 / 2**22
+    assert est.prove_seconds >= floors["prove_seconds_per_used_pk_byte"] * est.pk_bytes * used
+    # At logrows 18, dense, the floors meet what benchmarks/sliced.py measured on digits28_mlp
+    # whole (1.11 GB pk, 2.45 GiB peak, 92 s): within 25%.
+    settings["run_args"]["logrows"] = 18
+    settings["num_rows"] = 189_668
+    est = predict(settings)
+    assert 0.75 < est.pk_bytes / 1.11e9 < 1.25
+    assert 0.75 < est.peak_memory_bytes / (2.45 * 2**30) < 1.25
+    assert 0.75 < est.prove_seconds / 92 < 1.25
+    assert est.extrapolated is False

@@ -577,7 +577,7 @@ def test_json_outputs_follow_the_documented_schemas(sliced: SlicedBuildResult,
     check("evm-export", json.loads(r.stdout))
     r = run("evm", "verify", sliced.circuit.path, bundles[0], "--json")
     check("evm-verify", json.loads(r.stdout))
-    for spec in ("digits28_cnn", "digits28_mlp"):
+    for spec in ("digits28_cnn", "digits28_mlp", "digits28_deep"):
         import tomllib
 
         check("spec", tomllib.loads((TESTS.parent / "circuits" / f"{spec}.toml").read_text()))

@@ -6,6 +6,15 @@ any SRS or key exists) and a cost model fitted to runs measured on this machine 
 shipped as ``zkverify/cost_model.json``). Each figure is ``exp(b . features)`` with features
 logrows (times ln 2), ln(inner columns) and ln(rows); ``verifyProof`` gas is linear in the
 number of public instances and inner columns.
+
+The fitted runs are small (logrows 9-15, a few thousand rows used), where a fixed ~300 MB and
+fixed overheads dominate; a dense circuit (most of its 2^logrows rows used) costs more. So peak
+memory is at least a multiple of the pk size, and prove and setup time at least a multiple of
+the pk size times the fraction of rows used: floors measured on dense circuits
+(``dense_floors``: the smallest ratios seen in ``benchmarks/results/sliced.json``, logrows
+16-18), the pk size being the one figure the fit predicts well at any size (1.14 GB predicted,
+1.11 GB measured at logrows 18). Beyond the largest logrows either was measured on, the figures
+are extrapolated and say so (``extrapolated``).
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ class Estimate:
     peak_memory_bytes: float
     verify_gas: int
     machine: str
+    extrapolated: bool = False  # logrows beyond every circuit the model was measured on
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,6 +89,15 @@ def predict(settings: dict[str, Any], model: dict[str, Any] | None = None) -> Es
     for target in TARGETS:
         coef = model["targets"][target]
         out[target] = math.exp(coef["intercept"] + sum(coef[k] * v for k, v in x.items()))
+    floors = model.get("dense_floors") or {}
+    logrows = int(settings["run_args"]["logrows"])
+    used = out["pk_bytes"] * min(1.0, int(settings.get("num_rows") or 0) / 2 ** logrows)
+    out["peak_memory_bytes"] = max(out["peak_memory_bytes"], out["pk_bytes"] * float(
+        floors.get("peak_memory_bytes_per_pk_byte", 0.0)))
+    for target in ("prove_seconds", "setup_seconds"):
+        out[target] = max(out[target], used * float(floors.get(f"{target}_per_used_pk_byte", 0.0)))
+    measured_up_to = max(int(model.get("fitted_logrows", [0, 0])[1]),
+                         int(floors.get("max_logrows", 0)))
     n = public_instances(settings)
     gas = model["gas"]
     return Estimate(
@@ -87,7 +106,9 @@ def predict(settings: dict[str, Any], model: dict[str, Any] | None = None) -> Es
         verify_gas=int(gas["intercept"] + gas["per_instance"] * n
                        + gas.get("per_inner_col", 0) * int(settings["run_args"].get("num_inner_cols")
                                                            or 1)),
-        machine=str(model.get("machine", "")), **out,
+        machine=str(model.get("machine", "")),
+        extrapolated=bool(measured_up_to) and logrows > measured_up_to,
+        **out,
     )
 
 
@@ -147,4 +168,6 @@ def lines(e: Estimate, name: str) -> list[str]:
         f"  predicted peak RAM   {human_bytes(e.peak_memory_bytes)}",
         f"  predicted verifyProof gas  {e.verify_gas:,}",
         f"  (cost model fitted on {e.machine})",
+        *([f"  logrows {e.logrows} is beyond every circuit the cost model was measured on: "
+           f"extrapolated, take the figures as an order of magnitude"] if e.extrapolated else []),
     ]

@@ -162,6 +162,7 @@ class EstimateOutput(_Out):
     peak_memory_bytes: float
     verify_gas: int
     machine: str
+    extrapolated: bool = False
     run_args: dict[str, Any]
     max_logrows: int | None
 
