@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from tests.conftest import TESTS, tiny_config
 from tests.test_bad_input import assert_one_line_error, det_model
 from zkverify.cli import cli
-from zkverify.errors import CircuitError
+from zkverify.errors import CircuitError, UsageError
 from zkverify.exporting import export_model
 from zkverify.manifest import CircuitDir, SlicedBundle
 from zkverify.slicing.build import SlicedBuildResult, build_sliced
@@ -683,3 +683,49 @@ def test_polycommit_two_tensors_at_one_cut(tmp_path: Path) -> None:
     raw["links"][0]["commitments"] = [swapped[:64].hex(), swapped[64:].hex()]
     v = verify_bundle(res.circuit.path, raw)
     assert not v.valid and v.field == "slices[0].proof", (v.field, v.reason)
+
+
+def test_slices_auto_search_matches_a_scan_and_probes_slice_sized_models() -> None:
+    """The galloping search picks the same cuts as scanning every cut (greedy, farthest first)
+    for random monotone costs, and on a long chain never asks gen_settings about a sub-model
+    much larger than a slice (a 24-slice model used to be probed whole once per slice)."""
+    import random
+    from types import SimpleNamespace
+
+    from zkverify.slicing.cuts import cuts_by_max_logrows
+
+    rng = random.Random(0)
+    for _ in range(500):
+        n, k = rng.randint(0, 30), rng.randint(1, 25)
+        w = [rng.randint(1, 10) for _ in range(n + 1)]  # cost of each run of nodes between cuts
+        g = SimpleNamespace(cuts=[SimpleNamespace(position=i + 1) for i in range(n)],
+                            n_nodes=n + 1, span=lambda a, b: f"nodes {a}-{b}")
+
+        def cost(a: int, b: int, w: list[int] = w, n: int = n) -> int:
+            return sum(w[a + 1:(b if b >= 0 else n) + 1])
+
+        ref: list[int] | None = []
+        start = -1
+        while ref is not None and cost(start, -1) > k:
+            fits = [j for j in range(start + 1, n) if cost(start, j) <= k]
+            if not fits:
+                ref = None
+            else:
+                ref.append(fits[-1])
+                start = fits[-1]
+        if ref is None:
+            with pytest.raises(UsageError, match="no cut fits"):
+                cuts_by_max_logrows(g, k, cost)  # type: ignore[arg-type]
+        else:
+            got = cuts_by_max_logrows(g, k, cost)  # type: ignore[arg-type]
+            assert [c.position - 1 for c in got] == ref
+    spans: list[int] = []
+    chain = SimpleNamespace(cuts=[SimpleNamespace(position=i + 1) for i in range(200)],
+                            n_nodes=201, span=str)
+
+    def unit(a: int, b: int) -> int:  # every node costs 1: slices of 4 nodes at k = 4
+        spans.append((b if b >= 0 else 200) - a)
+        return spans[-1]
+
+    assert len(cuts_by_max_logrows(chain, 4, unit)) == 50  # type: ignore[arg-type]
+    assert max(spans) <= 8

@@ -212,15 +212,28 @@ def cuts_by_max_logrows(graph: Graph, max_logrows: int,
 
     ``logrows_of(a, b)`` is ezkl's logrows for the slice starting after cut a and ending at
     cut b (-1 meaning the graph's start or end): gen_settings on the candidate sub-model.
-    Slices grow with their span, so a binary search finds the farthest cut that fits.
+    Slices grow with their span, so from each cut a galloping search (1, 2, 4, ... cuts ahead,
+    then a binary search) finds the farthest cut that fits: it probes sub-models about the size
+    of a slice, not the rest of the model, which matters when the model is far too big for
+    one circuit (digits28_deep: 2.2M rows whole, slices of ~100k).
     """
     cands = list(graph.cuts)
     chosen: list[Cut] = []
     start = -1  # index into cands of the last cut, -1 for the graph's start
     while True:
-        if logrows_of(start, -1) <= max_logrows:
-            return chosen
-        lo, hi, fit = start + 1, len(cands) - 1, None
+        fit, step = None, 1
+        while True:  # gallop: the first cut ahead that does not fit bounds the search
+            j = start + step
+            if j >= len(cands):
+                if logrows_of(start, -1) <= max_logrows:
+                    return chosen
+                bad = len(cands)
+                break
+            if logrows_of(start, j) > max_logrows:
+                bad = j
+                break
+            fit, step = j, step * 2
+        lo, hi = (fit if fit is not None else start) + 1, bad - 1
         while lo <= hi:
             mid = (lo + hi) // 2
             if logrows_of(start, mid) <= max_logrows:
